@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, ROUND_UP, Decimal
 
 from app.policy.errors import PolicyError
 from app.policy.lines import LineVersion
@@ -89,10 +89,16 @@ def at_or_below_line(
         )
     ok = net <= line.amount * persons
     sign = "≤" if ok else ">"
+    shown = per_capita_income(net, persons)
+    text = yuan(shown)
+    if not ok and shown <= line.amount:
+        # Rounding to the fen would hide the excess (21,000.01 / 3): show it rounded up instead.
+        finer = (net / Decimal(persons)).quantize(Decimal("0.0001"), rounding=ROUND_UP)
+        text = f"{finer:,.4f}"
+    noun = "person" if persons == 1 else "persons"
     detail = (
-        f"per-capita income {yuan(per_capita_income(net, persons))} {sign} line {line.describe()}"
-        f"; household net income {yuan(net)} for {persons} "
-        f"{'person' if persons == 1 else 'persons'}"
+        f"per-capita income {text} {sign} line {line.describe()}"
+        f"; household net income {yuan(net)} for {persons} {noun}"
     )
     reason = Reason(rule, clause, detail)
     if ok:
