@@ -27,8 +27,6 @@ Amount = Decimal | Fraction | int
 class DibaoError(PolicyError):
     """A dibao rule cannot answer (bad input, no standard in force, out-of-order step)."""
 
-    code = "dibao.error"
-
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -93,6 +91,7 @@ def standard_in_force(standards: Iterable[S], district_code: str, on: date) -> S
         raise DibaoError(
             "dibao.standard.not_in_force",
             f"no dibao standard of {district} is in force on {day(on)} (D1, clause 十四)",
+            "D1",
         )
     return best
 

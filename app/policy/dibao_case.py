@@ -83,6 +83,7 @@ def transition(state: str, action: str) -> str:
         raise DibaoError(
             "dibao.case.invalid_transition",
             f"cannot {action} a case that is {state} (D5, clause 十四); allowed: {allowed}",
+            "D5",
         )
     return new
 
