@@ -1,0 +1,123 @@
+"""/api/v1/auth, /api/v1/users, /api/v1/clients and /.well-known/jwks.json."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import service
+from app.auth.principal import Principal, current_principal, require
+from app.auth.schemas import ClientCreated, ClientIn, ClientOut, MeOut, TokenOut, UserIn, UserOut
+from app.db import session_dependency
+from app.errors import COMMON_ERRORS, BadRequest, problem_responses
+from app.kit.pagination import PageParams, page_params
+from app.kit.schemas import Page
+
+router = APIRouter(prefix="/api/v1", tags=["auth"], responses=COMMON_ERRORS)
+jwks_router = APIRouter(tags=["auth"])
+Session = Depends(session_dependency, scope="function")
+
+TOKEN_FIELDS = {"grant_type", "username", "password", "client_id", "client_secret",
+                "refresh_token", "scope"}
+
+
+@router.post(
+    "/auth/token",
+    response_model=TokenOut,
+    name="auth_token",
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/x-www-form-urlencoded": {"schema": {
+            "type": "object", "required": ["grant_type"],
+            "properties": {f: {"type": "string"} for f in sorted(TOKEN_FIELDS)},
+        }}}}},
+)
+async def auth_token(request: Request) -> TokenOut:
+    """Issue tokens: password, client_credentials or refresh_token grant (form-encoded)."""
+    ctype = request.headers.get("content-type", "")
+    if not ctype.startswith("application/x-www-form-urlencoded") and \
+            not ctype.startswith("multipart/form-data"):
+        raise BadRequest("auth.form_required",
+                         "Send the token request as application/x-www-form-urlencoded.",
+                         status=415)
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    unknown = sorted(set(form) - TOKEN_FIELDS)
+    if unknown:
+        raise BadRequest("request.validation", f"Unknown fields: {', '.join(unknown)}.", status=422)
+    grant = form.get("grant_type")
+
+    def need(*names: str) -> list[str]:
+        missing = [n for n in names if not form.get(n)]
+        if missing:
+            raise BadRequest("auth.invalid_request", f"The {grant} grant needs {', '.join(missing)}.")
+        return [form[n] for n in names]
+
+    state = request.app.state
+    async with state.db.sessionmaker() as session:
+        try:
+            if grant == "password":
+                username, password = need("username", "password")
+                out = await service.password_grant(session, state.tokens, state.settings,
+                                                   username, password)
+            elif grant == "client_credentials":
+                cid, secret = need("client_id", "client_secret")
+                out = await service.client_credentials_grant(session, state.tokens, cid, secret)
+            elif grant == "refresh_token":
+                (token,) = need("refresh_token")
+                out = await service.refresh_grant(session, state.tokens, state.settings, token)
+            else:
+                raise BadRequest("auth.unsupported_grant_type",
+                                 "grant_type must be password, client_credentials or refresh_token.")
+        except service.InvalidGrant:
+            # A failed login is counted and a reused refresh family stays revoked.
+            await session.commit()
+            raise
+        await session.commit()
+    return TokenOut(**out)
+
+
+@router.get("/auth/me", response_model=MeOut, name="auth_me")
+async def auth_me(principal: Principal = Depends(current_principal)) -> MeOut:
+    """Who the token belongs to, with its role, scopes and region."""
+    return MeOut(subject=principal.actor, kind=principal.kind, role=principal.role,  # type: ignore[arg-type]
+                 scopes=sorted(principal.scopes), region_code=principal.region_code,
+                 name=principal.name)
+
+
+@router.post("/users", response_model=UserOut, status_code=201, name="users_create",
+             tags=["accounts"], responses=problem_responses(409))
+async def users_create(body: UserIn, request: Request, session: AsyncSession = Session,
+                       principal: Principal = Depends(require("accounts:admin"))) -> UserOut:
+    """Add a user (admin)."""
+    user = await service.create_user(session, principal, body, request.app.state.settings)
+    return UserOut.model_validate(user)
+
+
+@router.get("/users", response_model=Page[UserOut], name="users_list", tags=["accounts"])
+async def users_list(session: AsyncSession = Session, params: PageParams = Depends(page_params),
+                     principal: Principal = Depends(require("accounts:admin"))) -> Page[UserOut]:
+    """List users (admin)."""
+    rows, cursor = await service.list_users(session, principal, params)
+    return Page[UserOut](items=[UserOut.model_validate(u) for u in rows], next_cursor=cursor)
+
+
+@router.post("/clients", response_model=ClientCreated, status_code=201, name="clients_create",
+             tags=["accounts"])
+async def clients_create(body: ClientIn, session: AsyncSession = Session,
+                         principal: Principal = Depends(require("accounts:admin"))) -> ClientCreated:
+    """Add a machine client (admin); its secret is shown once."""
+    client, secret = await service.create_client(session, principal, body)
+    return ClientCreated(**ClientOut.model_validate(client).model_dump(), client_secret=secret)
+
+
+@router.get("/clients", response_model=Page[ClientOut], name="clients_list", tags=["accounts"])
+async def clients_list(session: AsyncSession = Session, params: PageParams = Depends(page_params),
+                       principal: Principal = Depends(require("accounts:admin"))) -> Page[ClientOut]:
+    """List machine clients (admin)."""
+    rows, cursor = await service.list_clients(session, principal, params)
+    return Page[ClientOut](items=[ClientOut.model_validate(c) for c in rows], next_cursor=cursor)
+
+
+@jwks_router.get("/.well-known/jwks.json", name="auth_jwks")
+async def auth_jwks(request: Request) -> dict:
+    """The public keys that sign access tokens (JWK Set)."""
+    return request.app.state.tokens.jwks()

@@ -1,0 +1,63 @@
+"""Row scoping: one helper turns a principal into a filter on region-code prefix.
+
+Region codes are 12-digit statistical codes: 4 digits for the city (3212), 6 for a 市(區), 9 for a
+town, 12 for a village. A principal sees the rows whose region code starts with its own prefix.
+Every service filters its reads and writes through `region_filter` / `ensure_in_region`, and an
+object outside the caller's region answers 404 (its existence is not revealed).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false
+
+from app.auth.principal import Principal
+from app.errors import NotFound
+
+
+def region_prefix(code: str) -> str:
+    """The significant prefix of a 12-digit region code (city 4, district 6, town 9, village 12)."""
+    if code.endswith("00000000"):
+        return code[:4]
+    if code.endswith("000000"):
+        return code[:6]
+    if code.endswith("000"):
+        return code[:9]
+    return code
+
+
+def region_level(code: str) -> str:
+    return {4: "city", 6: "district", 9: "town", 12: "village"}[len(region_prefix(code))]
+
+
+def district_of(code: str) -> str:
+    return code[:6] + "000000"
+
+
+def town_of(code: str) -> str:
+    return code[:9] + "000"
+
+
+def principal_prefix(principal: Principal) -> str | None:
+    """The prefix the principal may see; None when it may see nothing (an ended secretary)."""
+    if not principal.region_code:
+        return None
+    return region_prefix(principal.region_code)
+
+
+def region_filter(principal: Principal, column) -> ColumnElement[bool]:
+    """`column LIKE prefix%` for the principal: apply to every scoped query."""
+    prefix = principal_prefix(principal)
+    if prefix is None:
+        return false()
+    return column.like(f"{prefix}%")  # digits only: nothing to escape
+
+
+def in_region(principal: Principal, code: str | None) -> bool:
+    prefix = principal_prefix(principal)
+    return prefix is not None and code is not None and code.startswith(prefix)
+
+
+def ensure_in_region(principal: Principal, code: str | None, what: str = "resource") -> None:
+    """404 when `code` lies outside the principal's region (never reveal it exists)."""
+    if not in_region(principal, code):
+        raise NotFound(f"{what}.not_found", f"No such {what}.")

@@ -1,0 +1,209 @@
+"""Accounts and tokens: users, machine clients, password and refresh-token grants, lockout."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import record
+from app.auth.passwords import hash_password, new_secret, token_digest, verify_password
+from app.auth.principal import CITY_CODE, Principal
+from app.auth.scopes import scopes_for_role, unknown_scopes
+from app.auth.scoping import ensure_in_region, region_filter
+from app.auth.tokens import TokenService
+from app.config import Settings
+from app.errors import Conflict, DomainError, TooManyRequests, Unauthorized, Unprocessable
+from app.kit.pagination import PageParams, paginate
+from app.models.accounts import Client, LoginFailure, RefreshToken, User
+from app.models.regions import Region
+
+
+class InvalidGrant(DomainError):
+    """OAuth 2 `invalid_grant`: bad credentials or refresh token (400, RFC 6749 5.2)."""
+
+    status = 400
+
+
+def _pii():
+    from app import pii  # the PII key is only needed when an ID number is given
+
+    return pii
+
+
+async def _check_region(session: AsyncSession, code: str) -> None:
+    if await session.get(Region, code) is None:
+        raise Unprocessable("region.unknown", f"Region {code} does not exist.",
+                            errors=[{"loc": ["body", "region_code"], "msg": "unknown region",
+                                     "code": "region.unknown"}])
+
+
+async def create_user(session: AsyncSession, actor: Principal | None, data, settings: Settings) -> User:
+    """Add a user; only an admin (or the command line, actor None) may."""
+    await _check_region(session, data.region_code)
+    if actor is not None:
+        ensure_in_region(actor, data.region_code, "region")
+    bad = unknown_scopes(data.extra_scopes)
+    if bad:
+        raise Unprocessable("auth.unknown_scope", f"Unknown scopes: {', '.join(bad)}.")
+    if data.role == "first_secretary" and data.helper_id is None:
+        raise Unprocessable("user.first_secretary_needs_helper",
+                            "A first_secretary user must be linked to a helper (helper_id).")
+    if await session.scalar(select(User.id).where(User.username == data.username)):
+        raise Conflict("user.username_taken", f"The username {data.username} is taken.")
+    user = User(id=uuid.uuid4(), username=data.username, password_hash=hash_password(data.password),
+                role=data.role, region_code=data.region_code, display_name=data.display_name,
+                extra_scopes=list(data.extra_scopes), helper_id=data.helper_id, active=True,
+                version=1)
+    if data.id_number:
+        pii = _pii()
+        parsed = pii.parse_id_number(data.id_number)
+        user.id_number_hash = pii.id_hash(settings, parsed)
+        user.id_number_enc = pii.encrypt(settings, parsed)
+    session.add(user)
+    await session.flush()
+    await record(session, actor, "user.create", "user", user.id,
+                 after={"username": user.username, "role": user.role,
+                        "region_code": user.region_code, "extra_scopes": user.extra_scopes})
+    return user
+
+
+async def list_users(session: AsyncSession, principal: Principal, params: PageParams):
+    stmt = select(User).where(region_filter(principal, User.region_code))
+    return await paginate(session, stmt, [User.id], params)
+
+
+async def create_client(session: AsyncSession, actor: Principal, data) -> tuple[Client, str]:
+    await _check_region(session, data.region_code)
+    ensure_in_region(actor, data.region_code, "region")
+    bad = unknown_scopes(data.scopes)
+    if bad:
+        raise Unprocessable("auth.unknown_scope", f"Unknown scopes: {', '.join(bad)}.")
+    secret = new_secret()
+    client = Client(id=uuid.uuid4(), client_id="xkc_" + secrets.token_hex(8), name=data.name,
+                    secret_hash=hash_password(secret), scopes=sorted(set(data.scopes)),
+                    region_code=data.region_code, active=True)
+    session.add(client)
+    await session.flush()
+    await record(session, actor, "client.create", "client", client.id,
+                 after={"client_id": client.client_id, "name": client.name,
+                        "scopes": client.scopes, "region_code": client.region_code})
+    return client, secret
+
+
+async def list_clients(session: AsyncSession, principal: Principal, params: PageParams):
+    stmt = select(Client).where(region_filter(principal, Client.region_code))
+    return await paginate(session, stmt, [Client.id], params)
+
+
+def _user_claims(user: User) -> tuple[dict, str]:
+    scopes = sorted(scopes_for_role(user.role, user.extra_scopes))
+    claims = {"scope": " ".join(scopes), "role": user.role, "region_code": user.region_code,
+              "name": user.username}
+    if user.helper_id:
+        claims["helper_id"] = str(user.helper_id)
+    return claims, " ".join(scopes)
+
+
+async def _issue_for_user(session: AsyncSession, tokens: TokenService, settings: Settings,
+                          user: User, family_id: uuid.UUID | None = None) -> dict:
+    claims, scope = _user_claims(user)
+    access, ttl = tokens.issue(f"user:{user.id}", claims)
+    refresh = new_secret(32)
+    session.add(RefreshToken(
+        id=uuid.uuid4(), family_id=family_id or uuid.uuid4(), user_id=user.id,
+        token_hash=token_digest(refresh),
+        expires_at=datetime.now(UTC) + timedelta(seconds=settings.refresh_token_ttl_seconds),
+    ))
+    return {"access_token": access, "token_type": "bearer", "expires_in": ttl,
+            "refresh_token": refresh, "scope": scope}
+
+
+async def password_grant(session: AsyncSession, tokens: TokenService, settings: Settings,
+                         username: str, password: str) -> dict:
+    """(password grant) Five failures for one username within the window lock it (429)."""
+    now = datetime.now(UTC)
+    window_start = now - timedelta(seconds=settings.login_window_seconds)
+    failures = await session.scalars(
+        select(LoginFailure.at).where(LoginFailure.username == username,
+                                      LoginFailure.at > window_start)
+        .order_by(LoginFailure.at)
+    )
+    recent = list(failures.all())
+    if len(recent) >= settings.login_max_failures:
+        # Locked until the oldest failure that counts leaves the window.
+        unlock = recent[-settings.login_max_failures] + timedelta(seconds=settings.login_window_seconds)
+        retry = max(1, int((unlock - now).total_seconds()) + 1)
+        raise TooManyRequests("auth.locked_out",
+                              "Too many failed logins for this username; try again later.",
+                              headers={"Retry-After": str(retry)})
+    user = await session.scalar(select(User).where(User.username == username))
+    if not verify_password(user.password_hash if user else None, password) or not user or not user.active:
+        session.add(LoginFailure(username=username, at=now))
+        # Kept even though the request fails: committed by the caller before raising.
+        raise InvalidGrant("auth.invalid_credentials", "The username or password is wrong.")
+    await session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    return await _issue_for_user(session, tokens, settings, user)
+
+
+async def client_credentials_grant(session: AsyncSession, tokens: TokenService,
+                                   client_id: str, client_secret: str) -> dict:
+    client = await session.scalar(select(Client).where(Client.client_id == client_id))
+    if not verify_password(client.secret_hash if client else None, client_secret) or not client \
+            or not client.active:
+        raise Unauthorized("auth.invalid_client", "The client credentials are wrong.",
+                           headers={"WWW-Authenticate": "Basic"})
+    scope = " ".join(sorted(client.scopes))
+    access, ttl = tokens.issue(f"client:{client.id}", {
+        "scope": scope, "region_code": client.region_code, "name": client.name})
+    return {"access_token": access, "token_type": "bearer", "expires_in": ttl, "scope": scope}
+
+
+async def refresh_grant(session: AsyncSession, tokens: TokenService, settings: Settings,
+                        refresh_token: str) -> dict:
+    """Rotate a refresh token; reusing a rotated one revokes its whole family."""
+    now = datetime.now(UTC)
+    row = await session.scalar(
+        select(RefreshToken).where(RefreshToken.token_hash == token_digest(refresh_token))
+        .with_for_update()
+    )
+    if row is None:
+        raise InvalidGrant("auth.invalid_refresh_token", "The refresh token is not known.")
+    if row.revoked_at is not None:
+        raise InvalidGrant("auth.refresh_token_revoked", "The refresh token has been revoked.")
+    if row.used_at is not None:
+        await session.execute(update(RefreshToken).where(RefreshToken.family_id == row.family_id,
+                                                         RefreshToken.revoked_at.is_(None))
+                              .values(revoked_at=now))
+        await record(session, None, "auth.refresh_token_reuse", "user", row.user_id,
+                     after={"family_id": str(row.family_id)})
+        raise InvalidGrant("auth.refresh_token_reused",
+                           "The refresh token was already used; its family is revoked.")
+    if row.expires_at <= now:
+        raise InvalidGrant("auth.refresh_token_expired", "The refresh token has expired.")
+    user = await session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise InvalidGrant("auth.invalid_refresh_token", "The account is not active.")
+    row.used_at = now
+    return await _issue_for_user(session, tokens, settings, user, family_id=row.family_id)
+
+
+async def ensure_first_admin(session: AsyncSession, settings: Settings,
+                             username: str | None = None, password: str | None = None) -> User | None:
+    """Create the first admin when no user exists yet (from settings or the given values)."""
+    if await session.scalar(select(func.count()).select_from(User)):
+        return None
+    username = username or settings.admin_username
+    password = password or settings.admin_password
+    if not username or not password:
+        return None
+    from app.auth.schemas import UserIn
+
+    return await create_user(session, None, UserIn(username=username, password=password,
+                                                   role="admin", region_code=CITY_CODE,
+                                                   display_name="Administrator"), settings)
+
+

@@ -1,0 +1,157 @@
+"""Access tokens: JWTs signed with ES256. The only module that imports python-jose.
+
+Verification pins the algorithm list to ES256 and requires iss, aud, sub, exp, iat and jti, so a
+token with `alg: none`, an HS256 token keyed with the public key, or a token missing a claim is
+refused. The key pair comes from settings or is generated once into the data directory.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from jose import jwk, jwt
+from jose.exceptions import ExpiredSignatureError, JWTClaimsError, JWTError
+
+from app.config import Settings
+
+ALGORITHM = "ES256"
+ALGORITHMS = [ALGORITHM]  # pinned: nothing else is ever accepted
+REQUIRED_CLAIMS = ("iss", "aud", "sub", "exp", "iat", "jti")
+
+
+class TokenError(Exception):
+    """A token that cannot be trusted; `code` says why (`auth.token_expired`, ...)."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        self.code = code
+        self.detail = detail
+        super().__init__(detail)
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    private_pem: str
+    public_pem: str
+    kid: str
+
+
+def _kid(public_pem: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(public_pem.encode()).digest()[:12]).decode()
+
+
+def _from_private_pem(pem: str) -> KeyPair:
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
+        raise ValueError("the JWT signing key must be an EC P-256 private key (ES256)")
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    return KeyPair(pem, public_pem, _kid(public_pem))
+
+
+def load_or_create_keys(settings: Settings) -> KeyPair:
+    """The signing key from settings, or from `<data_dir>/jwt-es256.pem`, generated once."""
+    if settings.jwt_private_key:
+        return _from_private_pem(settings.jwt_private_key)
+    path = Path(settings.data_dir) / "jwt-es256.pem"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = ec.generate_private_key(ec.SECP256R1())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        # Written exclusively so that two processes starting together keep one key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "wb") as f:
+                f.write(pem)
+    return _from_private_pem(path.read_text())
+
+
+class TokenService:
+    def __init__(self, settings: Settings, keys: KeyPair | None = None) -> None:
+        self.settings = settings
+        self.keys = keys or load_or_create_keys(settings)
+
+    def issue(self, subject: str, claims: dict[str, Any], ttl_seconds: int | None = None,
+              now: datetime | None = None) -> tuple[str, int]:
+        """Sign an access token for `subject`; answers the token and its lifetime in seconds."""
+        ttl = ttl_seconds if ttl_seconds is not None else self.settings.access_token_ttl_seconds
+        now = now or datetime.now(UTC)
+        payload = {
+            **claims,
+            "iss": self.settings.jwt_issuer,
+            "aud": self.settings.jwt_audience,
+            "sub": subject,
+            "iat": int(now.timestamp()),
+            "exp": int((now + timedelta(seconds=ttl)).timestamp()),
+            "jti": uuid.uuid4().hex,
+        }
+        token = jwt.encode(payload, self.keys.private_pem, algorithm=ALGORITHM,
+                           headers={"kid": self.keys.kid})
+        return token, ttl
+
+    def verify(self, token: str) -> dict[str, Any]:
+        """The claims of a token we signed, or TokenError with a stable code."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except JWTError as e:
+            raise TokenError("auth.malformed_token", "The token is not a JWT.") from e
+        if header.get("alg") not in ALGORITHMS:
+            raise TokenError("auth.bad_algorithm", "The token is not signed with ES256.")
+        try:
+            claims = jwt.decode(
+                token,
+                self.keys.public_pem,
+                algorithms=ALGORITHMS,
+                audience=self.settings.jwt_audience,
+                issuer=self.settings.jwt_issuer,
+                options={
+                    "require_iss": True, "require_aud": True, "require_sub": True,
+                    "require_exp": True, "require_iat": True, "require_jti": True,
+                    "verify_signature": True, "verify_aud": True, "verify_iss": True,
+                    "verify_exp": True, "verify_iat": True, "verify_sub": True,
+                    "verify_jti": True, "leeway": 0,
+                },
+            )
+        except ExpiredSignatureError as e:
+            raise TokenError("auth.token_expired", "The token has expired.") from e
+        except JWTClaimsError as e:
+            raise TokenError("auth.bad_claims", f"The token's claims are not acceptable: {e}.") from e
+        except JWTError as e:
+            raise TokenError("auth.bad_signature", "The token's signature is not valid.") from e
+        missing = [c for c in REQUIRED_CLAIMS if c not in claims]
+        if missing:  # belt and braces: python-jose's require_* options are per-claim
+            raise TokenError("auth.bad_claims", f"The token lacks {', '.join(missing)}.")
+        return claims
+
+    def jwks(self) -> dict[str, Any]:
+        """The public key set served at /.well-known/jwks.json."""
+        key = jwk.construct(self.keys.public_pem, ALGORITHM).to_dict()
+        key = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in key.items()}
+        key.update({"kid": self.keys.kid, "use": "sig", "alg": ALGORITHM})
+        return {"keys": [key]}
+
+
+def unverified_subject(token: str) -> str | None:
+    """The `sub` of a token without checking it: only for keying rate limits and replays."""
+    try:
+        part = token.split(".")[1]
+        data = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+        return str(data.get("sub")) if data.get("sub") else None
+    except Exception:  # noqa: BLE001 - any garbage simply has no subject
+        return None

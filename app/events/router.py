@@ -1,0 +1,48 @@
+"""/api/v1/events: the ordered change feed, region-scoped, read with a cursor."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.principal import Principal, require
+from app.db import session_dependency
+from app.errors import COMMON_ERRORS
+from app.events import service
+from app.kit.pagination import MAX_LIMIT
+from app.kit.schemas import Out
+
+router = APIRouter(prefix="/api/v1", tags=["events"], responses=COMMON_ERRORS)
+
+
+class EventOut(Out):
+    id: int
+    at: datetime
+    type: str
+    entity_type: str
+    entity_id: str | None
+    region_code: str | None
+    payload: dict[str, Any]
+
+
+class EventPage(BaseModel):
+    items: list[EventOut]
+    next_cursor: str = Field(description="pass as `after` next time")
+
+
+@router.get("/events", response_model=EventPage, name="events_list")
+async def events_list(
+    after: int = Query(0, ge=0, description="the next_cursor of the last read (0: from the start)"),
+    types: str | None = Query(None, description="comma-separated types; `dibao.case.*` matches a family"),
+    limit: int = Query(100, ge=1, le=MAX_LIMIT),
+    session: AsyncSession = Depends(session_dependency, scope="function"),
+    principal: Principal = Depends(require("events:read")),
+) -> EventPage:
+    """Changes after a cursor, oldest first."""
+    wanted = [t.strip() for t in (types or "").split(",") if t.strip()]
+    rows, cursor = await service.list_events(session, principal, after, wanted, limit)
+    return EventPage(items=[EventOut.model_validate(r) for r in rows], next_cursor=str(cursor))

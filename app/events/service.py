@@ -1,0 +1,53 @@
+"""The change feed: events written by services in the same transaction as the change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import jsonable
+from app.auth.principal import Principal
+from app.auth.scoping import region_filter
+from app.models.oversight import Event
+
+
+async def emit(
+    session: AsyncSession,
+    type_: str,
+    entity_type: str,
+    entity_id: Any,
+    region_code: str | None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Add an event (`household.registered`, `dibao.case.approved`...) to the current transaction."""
+    session.add(Event(type=type_, entity_type=entity_type,
+                      entity_id=None if entity_id is None else str(entity_id),
+                      region_code=region_code, payload=jsonable(payload or {})))
+
+
+async def list_events(
+    session: AsyncSession, principal: Principal, after: int, types: list[str], limit: int
+) -> tuple[list[Event], int]:
+    """Events after the cursor, oldest first, in the principal's region.
+
+    Only events of transactions older than every transaction still running are shown: an event
+    committed late with a lower id would otherwise be skipped by a client that already moved past
+    it. Answers the events and the cursor to pass next time.
+    """
+    horizon = select(text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")).scalar_subquery()
+    stmt = select(Event).where(Event.id > after, Event.txid < horizon)
+    if principal.region_code != "321200000000":
+        stmt = stmt.where(region_filter(principal, Event.region_code))
+    if types:
+        stmt = stmt.where(or_(*[
+            Event.type.like(t[:-1] + "%") if t.endswith("*") else Event.type == t for t in types
+        ]))
+    rows = list((await session.scalars(stmt.order_by(Event.id).limit(limit))).all())
+    cursor = rows[-1].id if rows else after
+    return rows, cursor
+
+
+async def latest_event_id(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.coalesce(func.max(Event.id), 0))) or 0)

@@ -1,0 +1,11 @@
+"""All models, imported so that Base.metadata knows every table."""
+
+from app.models.accounts import Client, LoginFailure, RefreshToken, User
+from app.models.base import Base
+from app.models.oversight import AuditLog, Event, IdempotentRequest
+from app.models.regions import Area, AreaTown, Region
+
+__all__ = [
+    "Area", "AreaTown", "AuditLog", "Base", "Client", "Event", "IdempotentRequest",
+    "LoginFailure", "RefreshToken", "Region", "User",
+]

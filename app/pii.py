@@ -1,0 +1,69 @@
+"""ID numbers as sensitive personal information: encrypted at rest, found by a keyed hash.
+
+AES-256-GCM (cryptography) encrypts the number; HMAC-SHA256 with a separate key gives the lookup
+hash, so equality can be tested without decrypting. Keys come from settings (base64 of 32 bytes)
+or are generated once into the data directory.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import os
+from functools import lru_cache
+from hashlib import sha256
+from pathlib import Path
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from app.config import Settings
+
+
+def _key(settings: Settings, configured: str | None, filename: str) -> bytes:
+    if configured:
+        raw = base64.b64decode(configured)
+        if len(raw) != 32:
+            raise ValueError(f"{filename}: a key must be base64 of 32 bytes")
+        return raw
+    path = Path(settings.data_dir) / filename
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(base64.b64encode(os.urandom(32)).decode())
+    return base64.b64decode(path.read_text().strip())
+
+
+@lru_cache(maxsize=8)
+def _keys(data_dir: str, pii_key: str | None, hash_key: str | None) -> tuple[bytes, bytes]:
+    s = Settings(data_dir=Path(data_dir), pii_key=pii_key, pii_hash_key=hash_key)
+    return _key(s, pii_key, "pii-aes.key"), _key(s, hash_key, "pii-hmac.key")
+
+
+def keys(settings: Settings) -> tuple[bytes, bytes]:
+    return _keys(str(settings.data_dir), settings.pii_key, settings.pii_hash_key)
+
+
+def id_hash(settings: Settings, number: str) -> bytes:
+    """The keyed hash of a normalised ID number (for lookup and uniqueness)."""
+    return hmac.new(keys(settings)[1], number.upper().encode(), sha256).digest()
+
+
+def encrypt(settings: Settings, number: str) -> bytes:
+    nonce = os.urandom(12)
+    return nonce + AESGCM(keys(settings)[0]).encrypt(nonce, number.encode(), b"id_number")
+
+
+def decrypt(settings: Settings, blob: bytes) -> str:
+    return AESGCM(keys(settings)[0]).decrypt(blob[:12], blob[12:], b"id_number").decode()
+
+
+def parse_id_number(number: str) -> str:
+    """Normalise and check an ID number with the policy rule; answer the normalised number."""
+    from app.policy import ids
+
+    return ids.parse_id(number).number

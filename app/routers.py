@@ -1,0 +1,17 @@
+"""Every router of the API, in the order they appear in the contract."""
+
+from app.audit.router import router as audit_router
+from app.auth.router import jwks_router
+from app.auth.router import router as auth_router
+from app.events.router import router as events_router
+from app.health.router import router as health_router
+from app.regions.router import router as regions_router
+
+ROUTERS = [
+    health_router,
+    jwks_router,
+    auth_router,
+    regions_router,
+    events_router,
+    audit_router,
+]
