@@ -101,8 +101,8 @@ def standard_reason(standard: StandardLike) -> Reason:
     return Reason(
         "D1",
         CLAUSE,
-        f"standard {yuan(standard.amount)} per person per month in {_district(standard.region_code)} "
-        f"from {day(standard.effective_from)}",
+        f"standard {yuan(standard.amount)} per person per month in "
+        f"{_district(standard.region_code)} from {day(standard.effective_from)}",
     )
 
 

@@ -113,7 +113,8 @@ def eight_haves(items: Mapping[str, Item]) -> Decision:
     if unknown:
         raise VillageError(
             "village.eight_haves.unknown_item",
-            f"unknown eight-haves item(s): {', '.join(unknown)}; known: {', '.join(EIGHT_HAVE_KEYS)}",
+            f"unknown eight-haves item(s): {', '.join(unknown)}; "
+            f"known: {', '.join(EIGHT_HAVE_KEYS)}",
             "V1",
         )
     missing = [k for k in EIGHT_HAVE_KEYS if k not in items]
