@@ -221,3 +221,13 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 # The statuses every authenticated endpoint can answer.
 COMMON_ERRORS = problem_responses(400, 401, 403, 404, 422, 429, 500)
+
+
+def refusal_error(decision, status: int = 422, exc: type[DomainError] = DomainError) -> DomainError:
+    """Turn a policy Decision that said no into a DomainError: the first refusal is the headline
+    (its code and sentence), and every refusal is listed under `reasons`."""
+    refusals = list(decision.refusals)
+    head = refusals[0]
+    return exc(head.code, f"{head.reason.rule} ({head.reason.clause}): {head.reason.detail}",
+               status=status,
+               extra={"reasons": [{"code": r.code, **r.reason.as_dict()} for r in refusals]})

@@ -63,6 +63,17 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         schema["components"].setdefault("securitySchemes", {})["bearer"] = {
             "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
         schema["security"] = [{"bearer": []}]
+        # Validation errors are answered as problem+json, not FastAPI's default shape.
+        for ops in schema.get("paths", {}).values():
+            for op in ops.values():
+                if "422" in op.get("responses", {}):
+                    op["responses"]["422"] = {
+                        "description": "Unprocessable Content",
+                        "content": {"application/problem+json": {
+                            "schema": {"$ref": "#/components/schemas/Problem"}}},
+                    }
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema["components"]["schemas"].pop(name, None)
         app.openapi_schema = schema
         return schema
 

@@ -66,4 +66,4 @@ def parse_id_number(number: str) -> str:
     """Normalise and check an ID number with the policy rule; answer the normalised number."""
     from app.policy import ids
 
-    return ids.parse_id(number).number
+    return ids.parse_id_number(number).number
