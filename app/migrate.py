@@ -21,8 +21,9 @@ def alembic_config(url: URL | str | None = None) -> Config:
     return cfg
 
 
-def upgrade(url: URL | str | None = None, revision: str = "head") -> None:
-    """Bring the database to `revision` (synchronous; runs its own event loop)."""
+def upgrade(url: URL | str | None = None, revision: str = "heads") -> None:
+    """Bring the database to `revision` (all heads by default: modules may branch from a common
+    parent). Synchronous; runs its own event loop."""
     command.upgrade(alembic_config(url), revision)
 
 
