@@ -14,9 +14,7 @@ def add_months_clamped(d: date, months: int) -> date:
     year, month0 = divmod(index, 12)
     month = month0 + 1
     if not 1 <= year <= 9999:
-        raise PolicyError(
-            "policy.date.out_of_range", f"{d.isoformat()} + {months} months"
-        )
+        raise PolicyError("policy.date.out_of_range", f"{d.isoformat()} + {months} months")
     last = calendar.monthrange(year, month)[1]
     return date(year, month, min(d.day, last))
 

@@ -47,17 +47,11 @@ class CatalogueEntry:
 CATALOGUE: tuple[CatalogueEntry, ...] = (
     CatalogueEntry("dibao", "E1", "十四", "person", False, False),
     CatalogueEntry("medical_premium_full", "E2", "十三", "person", True, True),
-    CatalogueEntry(
-        "major_illness_accident_insurance", "E3", "十三", "person", True, True
-    ),
+    CatalogueEntry("major_illness_accident_insurance", "E3", "十三", "person", True, True),
     CatalogueEntry("disability_living_subsidy", "E4", "十三", "person", True, True),
-    CatalogueEntry(
-        "severe_disability_nursing_subsidy", "E5", "十三", "person", False, False
-    ),
+    CatalogueEntry("severe_disability_nursing_subsidy", "E5", "十三", "person", False, False),
     CatalogueEntry("education_aid", "E6", "十一", "person", True, True),
-    CatalogueEntry(
-        "microcredit_interest_subsidy", "E7", "十六", "household", True, True
-    ),
+    CatalogueEntry("microcredit_interest_subsidy", "E7", "十六", "household", True, True),
     CatalogueEntry("skills_training", "E8", "八, 十", "person", True, True),
 )
 CODES = tuple(e.code for e in CATALOGUE)
@@ -141,9 +135,7 @@ def _tekun(m: MemberFacts) -> str:
 
 
 def _dibao(m: MemberFacts) -> str:
-    return "covered by an active dibao grant" + (
-        f" ({m.dibao_detail})" if m.dibao_detail else ""
-    )
+    return "covered by an active dibao grant" + (f" ({m.dibao_detail})" if m.dibao_detail else "")
 
 
 def _disability(m: MemberFacts) -> str:
@@ -168,9 +160,7 @@ def _e2_medical(m: MemberFacts, on: date) -> _Check:
     facts = [f for ok, f in ((m.dibao_covered, _dibao(m)), (m.tekun, _tekun(m))) if ok]
     if facts:
         return _Check(True, True, (_r("medical_premium_full", "; ".join(facts)),))
-    return _Check(
-        False, True, (_r("medical_premium_full", "neither covered by dibao nor 特困"),)
-    )
+    return _Check(False, True, (_r("medical_premium_full", "neither covered by dibao nor 特困"),))
 
 
 def _e3_major_illness(m: MemberFacts, on: date) -> _Check:
@@ -192,9 +182,7 @@ def _e4_disability_living(m: MemberFacts, on: date) -> _Check:
     code = "disability_living_subsidy"
     if not (m.health == "disabled" or m.disability_grade is not None):
         return _Check(False, True, (_r(code, "not disabled"),))
-    if (
-        m.dibao_covered
-    ):  # (十三) dibao coverage is a route of its own: no registration needed
+    if m.dibao_covered:  # (十三) dibao coverage is a route of its own: no registration needed
         return _Check(True, False, (_r(code, f"{_disability(m)}; {_dibao(m)}"),))
     return _Check(True, True, (_r(code, _disability(m)),))
 
@@ -216,9 +204,7 @@ def _e6_education(m: MemberFacts, on: date) -> _Check:
 def _e8_skills(m: MemberFacts, on: date) -> _Check:
     code = "skills_training"
     if m.birth_date > on:
-        return _Check(
-            False, True, (_r(code, f"born {day(m.birth_date)}, after {day(on)}"),)
-        )
+        return _Check(False, True, (_r(code, f"born {day(m.birth_date)}, after {day(on)}"),))
     age = age_on(m.birth_date, on)
     in_age = SKILLS_MIN_AGE <= age <= SKILLS_MAX_AGE
     able = m.labour_capacity in WITH_LABOUR
@@ -248,9 +234,7 @@ def _e7_microcredit(h: HouseholdFacts) -> _Check:
     code = "microcredit_interest_subsidy"
     kind = h.support_type
     if kind is None:
-        kind, _ = support_type(
-            m.labour_capacity for m in h.members if m.is_current_member
-        )
+        kind, _ = support_type(m.labour_capacity for m in h.members if m.is_current_member)
     if kind == DEVELOPMENT:
         return _Check(True, True, (_r(code, "development-type household (R4)"),))
     return _Check(
@@ -264,25 +248,17 @@ def _registration(h: HouseholdFacts, on: date) -> _Registration:
     status = h.status_on_date
     if status == "registered":
         since = f" since {day(h.registered_on)}" if h.registered_on else ""
-        return _Registration(
-            "direct", (Reason("R6", "八", f"household registered{since}"),)
-        )
+        return _Registration("direct", (Reason("R6", "八", f"household registered{since}"),))
     if status == "exited" and h.exit_date and h.retention_end:
         if is_retained(h.exit_date, h.retention_end, on):
-            return _Registration(
-                "retained", (retention_reason(h.exit_date, h.retention_end),)
-            )
+            return _Registration("retained", (retention_reason(h.exit_date, h.retention_end),))
         detail = f"exited {day(h.exit_date)}; retention ended {day(h.retention_end)}"
         return _Registration(None, (Reason("R7", "八", detail),))
     if status == "exited":
-        return _Registration(
-            None, (Reason("R7", "八", "household exited; no retention recorded"),)
-        )
+        return _Registration(None, (Reason("R7", "八", "household exited; no retention recorded"),))
     if status == "removed":
         return _Registration(None, (Reason("R6", "八", "household removed (注銷)"),))
-    return _Registration(
-        None, (Reason("R6", "八", f"household not registered on {day(on)}"),)
-    )
+    return _Registration(None, (Reason("R6", "八", f"household not registered on {day(on)}"),))
 
 
 def _decide(
@@ -296,15 +272,8 @@ def _decide(
     if check.met and not check.needs_registration:
         return Entitlement(code, person_id, True, "direct", check.reasons)
     if check.met and reg.basis is not None:
-        return Entitlement(
-            code, person_id, True, reg.basis, reg.reasons + check.reasons
-        )
-    if (
-        reg.basis == "retained"
-        and held is not None
-        and _BY_CODE[code].retainable
-        and exit_date
-    ):
+        return Entitlement(code, person_id, True, reg.basis, reg.reasons + check.reasons)
+    if reg.basis == "retained" and held is not None and _BY_CODE[code].retainable and exit_date:
         # R7 (a): held on the day before the exit, so it continues for a current member.
         before = day(day_before(exit_date))
         carried = tuple(
@@ -343,9 +312,7 @@ def evaluate(household: HouseholdFacts, on: date) -> list[Entitlement]:
                 continue
             check = _PERSON_RULES[entry.code](m, on)
             found = held.get((entry.code, m.person_id))
-            items.append(
-                _decide(entry.code, m.person_id, check, reg, found, h.exit_date)
-            )
+            items.append(_decide(entry.code, m.person_id, check, reg, found, h.exit_date))
     for entry in CATALOGUE:
         if entry.level == "household":
             check = _e7_microcredit(h)

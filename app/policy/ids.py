@@ -59,13 +59,9 @@ def parse_id_number(number: str, *, on: date | None = None) -> ParsedId:
     """
     n = number.strip().upper() if isinstance(number, str) else ""
     if len(n) != 18:
-        raise InvalidIdNumber(
-            "id_number.length", f"an ID number has 18 characters, not {len(n)}"
-        )
+        raise InvalidIdNumber("id_number.length", f"an ID number has 18 characters, not {len(n)}")
     if not _FORMAT.fullmatch(n):
-        raise InvalidIdNumber(
-            "id_number.format", "an ID number is 17 digits followed by a digit or X"
-        )
+        raise InvalidIdNumber("id_number.format", "an ID number is 17 digits followed by a digit or X")
     expected = ric.calc_check_digit(n)
     if n[-1] != expected:
         raise InvalidIdNumber(
@@ -75,13 +71,9 @@ def parse_id_number(number: str, *, on: date | None = None) -> ParsedId:
     try:
         birth = ric.get_birth_date(n)
     except ValidationError:
-        raise InvalidIdNumber(
-            "id_number.birth_date", f"{n[6:14]} is not a calendar date"
-        ) from None
+        raise InvalidIdNumber("id_number.birth_date", f"{n[6:14]} is not a calendar date") from None
     if birth < EARLIEST_BIRTH_DATE:
-        raise InvalidIdNumber(
-            "id_number.birth_date", f"birth date {birth.isoformat()} before 1880"
-        )
+        raise InvalidIdNumber("id_number.birth_date", f"birth date {birth.isoformat()} before 1880")
     if on is not None and birth > on:
         raise InvalidIdNumber(
             "id_number.birth_date",

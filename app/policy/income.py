@@ -31,13 +31,7 @@ class AssessmentFacts:
     @property
     def net_income(self) -> Decimal:
         """Net income = wage + business + property + transfer − production costs (section 2)."""
-        return (
-            self.wage
-            + self.business
-            + self.property
-            + self.transfer
-            - self.production_costs
-        )
+        return self.wage + self.business + self.property + self.transfer - self.production_costs
 
 
 def default_assessed_on(year: int) -> date:
@@ -45,9 +39,7 @@ def default_assessed_on(year: int) -> date:
     return date(year, 12, 31)
 
 
-def assessment_in_force(
-    assessments: Iterable[AssessmentFacts], on: date
-) -> AssessmentFacts | None:
+def assessment_in_force(assessments: Iterable[AssessmentFacts], on: date) -> AssessmentFacts | None:
     """R8: latest assessed_on ≤ on; same date → later year; same year and date → higher version."""
     best: AssessmentFacts | None = None
     for a in assessments:
@@ -65,9 +57,7 @@ def assessment_in_force(
 def per_capita_income(net: Decimal, persons: int) -> Decimal:
     """R1 (二): net ÷ persons rounded half-up to the fen — for display only, never to compare."""
     if persons < 1:
-        raise PolicyError(
-            "policy.income.no_persons", f"{persons} persons: per-capita undefined", "R1"
-        )
+        raise PolicyError("policy.income.no_persons", f"{persons} persons: per-capita undefined", "R1")
     return (net / Decimal(persons)).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
@@ -81,12 +71,8 @@ def at_or_below_line(
 ) -> Decision:
     """R1 (二, "以下" includes the number): net ≤ line × persons, exact, no division, no rounding."""
     if persons < 1:
-        reason = Reason(
-            rule, clause, f"{persons} persons: per-capita income is undefined"
-        )
-        return Decision(
-            False, (reason,), (Refusal("policy.income.no_persons", reason),)
-        )
+        reason = Reason(rule, clause, f"{persons} persons: per-capita income is undefined")
+        return Decision(False, (reason,), (Refusal("policy.income.no_persons", reason),))
     ok = net <= line.amount * persons
     sign = "≤" if ok else ">"
     shown = per_capita_income(net, persons)

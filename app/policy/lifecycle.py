@@ -93,9 +93,7 @@ def check_transition(events: Sequence[LifecycleEvent], kind: str, on: date) -> D
     ordered = _ordered(events)
     refusals: list[Refusal] = []
     if kind not in KINDS:
-        return _refuse(
-            "household.lifecycle.unknown_kind", f"unknown lifecycle event {kind!r}"
-        )
+        return _refuse("household.lifecycle.unknown_kind", f"unknown lifecycle event {kind!r}")
     if ordered and on < ordered[-1].on:
         last = ordered[-1]
         refusals.append(
@@ -117,11 +115,7 @@ def check_transition(events: Sequence[LifecycleEvent], kind: str, on: date) -> D
         return Decision(False, tuple(r.reason for r in refusals), tuple(refusals))
     return Decision(
         True,
-        (
-            Reason(
-                RULE, CLAUSE, f"{kind} on {day(on)} follows status {state or 'none'}"
-            ),
-        ),
+        (Reason(RULE, CLAUSE, f"{kind} on {day(on)} follows status {state or 'none'}"),),
     )
 
 
@@ -176,7 +170,8 @@ def _check_entry(
             Reason(
                 RULE,
                 CLAUSE,
-                f"assessment of {assessment.year} (v{assessment.version}, dated {day(assessment.assessed_on)})",
+                f"assessment of {assessment.year} (v{assessment.version}, "
+                f"dated {day(assessment.assessed_on)})",
             )
         )
         reasons.extend(income.reasons)
@@ -247,9 +242,7 @@ def check_exit(
         )
     # (八) "脫貧有農戶簽字確認".
     refusals.extend(_signature_refusals(exit_date, signer, signed_on, reasons))
-    refusals.extend(
-        _publicity_refusals(exit_date, publicity_start, publicity_end, reasons)
-    )
+    refusals.extend(_publicity_refusals(exit_date, publicity_start, publicity_end, reasons))
     reasons.extend(r.reason for r in refusals if r.reason not in reasons)
     return Decision(not refusals, tuple(reasons), tuple(refusals))
 
@@ -285,11 +278,7 @@ def _signature_refusals(
             )
             break
     if not signer.is_head:
-        age = (
-            age_on(signer.birth_date, signed_on)
-            if signer.birth_date <= signed_on
-            else -1
-        )
+        age = age_on(signer.birth_date, signed_on) if signer.birth_date <= signed_on else -1
         if age < ADULT_AGE:
             out.append(
                 _refusal(
@@ -328,7 +317,8 @@ def _publicity_refusals(
         out.append(
             _refusal(
                 "household.exit.publicity_too_short",
-                f"publicity {day(start)}..{day(end)} is {days_inclusive(start, end)} days, fewer than {MIN_PUBLICITY_DAYS}",
+                f"publicity {day(start)}..{day(end)} is {days_inclusive(start, end)} days, "
+                f"fewer than {MIN_PUBLICITY_DAYS}",
             )
         )
     if end > exit_date:

@@ -43,9 +43,7 @@ def district_code_of(region_code: str) -> str:
 def region_level(region_code: str) -> str:
     """Level of a 12-digit statistical code: province, city, district, town or village."""
     if not _CODE.fullmatch(region_code):
-        raise PolicyError(
-            "policy.region.code", f"region code {region_code!r} is not 12 digits"
-        )
+        raise PolicyError("policy.region.code", f"region code {region_code!r} is not 12 digits")
     if region_code[2:] == "0" * 10:
         return "province"
     if region_code[4:] == "0" * 8:
@@ -57,9 +55,7 @@ def region_level(region_code: str) -> str:
     return "village"
 
 
-def _latest(
-    lines: Iterable[LineVersion], region_code: str, on: date
-) -> LineVersion | None:
+def _latest(lines: Iterable[LineVersion], region_code: str, on: date) -> LineVersion | None:
     # Latest effective_from on or before `on`; of two versions with the same date the later one
     # in the input wins (a correction is appended after the line it corrects).
     best: LineVersion | None = None
@@ -96,9 +92,7 @@ def line_in_force(
     raise NoLineInForce(region_code, on, rule)
 
 
-def check_line_region(
-    region_code: str, *, rule: str = "R1", city_code: str = CITY_REGION_CODE
-) -> Decision:
+def check_line_region(region_code: str, *, rule: str = "R1", city_code: str = CITY_REGION_CODE) -> Decision:
     """R1/R2 (二): a line may be set only for the city itself or one of its 市(區)."""
     if not _CODE.fullmatch(region_code):
         return _refuse(
@@ -108,13 +102,9 @@ def check_line_region(
         )
     level = region_level(region_code)
     if region_code == city_code:
-        return Decision(
-            True, (Reason(rule, CLAUSE, f"city line for {region_code[:6]}"),)
-        )
+        return Decision(True, (Reason(rule, CLAUSE, f"city line for {region_code[:6]}"),))
     if level == "district" and region_code[:4] == city_code[:4]:
-        return Decision(
-            True, (Reason(rule, CLAUSE, f"district line for {region_code[:6]}"),)
-        )
+        return Decision(True, (Reason(rule, CLAUSE, f"district line for {region_code[:6]}"),))
     if level in ("town", "village"):
         return _refuse(
             "policy.line.region_level",
@@ -136,9 +126,7 @@ def check_new_district_line(
 ) -> Decision:
     """R1/R2 (二): a 市(區) may set a line higher than or equal to the city's, never lower."""
     if amount <= 0:
-        return _refuse(
-            "policy.line.amount", rule, f"line amount {yuan(amount)} must be positive"
-        )
+        return _refuse("policy.line.amount", rule, f"line amount {yuan(amount)} must be positive")
     if city_line_in_force is None:
         return _refuse(
             NoLineInForce.CODE,

@@ -18,9 +18,7 @@ CLAUSE = "八"
 def retention_end(exit_date: date, months: int = DEFAULT_RETENTION_MONTHS) -> date:
     """R7 (八; Civil Code arts. 201-202): same day `months` later, or that month's last day."""
     if months < 0:
-        raise PolicyError(
-            "policy.retention.months", f"{months} months is not a period", RULE
-        )
+        raise PolicyError("policy.retention.months", f"{months} months is not a period", RULE)
     return add_months_clamped(exit_date, months)
 
 
@@ -37,9 +35,7 @@ class Retention:
     retention_end: date
 
     @classmethod
-    def after_exit(
-        cls, exit_date: date, months: int = DEFAULT_RETENTION_MONTHS
-    ) -> Retention:
+    def after_exit(cls, exit_date: date, months: int = DEFAULT_RETENTION_MONTHS) -> Retention:
         """R7 (八): the retention that follows an exit on `exit_date`."""
         return cls(exit_date, retention_end(exit_date, months))
 
@@ -61,6 +57,4 @@ class Retention:
 
 def retention_reason(exit_date: date, retention_end: date) -> Reason:
     """R7 (八): the reason every retained entitlement carries."""
-    return Reason(
-        RULE, CLAUSE, f"exited {day(exit_date)}; retained through {day(retention_end)}"
-    )
+    return Reason(RULE, CLAUSE, f"exited {day(exit_date)}; retained through {day(retention_end)}")

@@ -27,11 +27,12 @@ def support_type(members_labour_capacities: Iterable[str]) -> tuple[str, Reason]
     able = [c for c in capacities if c in WITH_LABOUR]
     if able:
         kinds = ", ".join(sorted(set(able)))
-        detail = f"development-type (開發式): {len(able)} of {len(capacities)} members with labour capacity ({kinds})"
+        detail = (
+            f"development-type (開發式): {len(able)} of {len(capacities)} members "
+            f"with labour capacity ({kinds})"
+        )
         return DEVELOPMENT, Reason("R4", "二.1, 八", detail)
-    detail = (
-        f"relief-type (救助式): none of {len(capacities)} members has labour capacity"
-    )
+    detail = f"relief-type (救助式): none of {len(capacities)} members has labour capacity"
     return RELIEF, Reason("R4", "二.1, 八", detail)
 
 
@@ -51,11 +52,7 @@ def target_met(
         if met:
             return Decision(
                 True,
-                (
-                    Reason(
-                        "R5", "八", f"development-type target met: {' and '.join(met)}"
-                    ),
-                ),
+                (Reason("R5", "八", f"development-type target met: {' and '.join(met)}"),),
             )
         reason = Reason(
             "R5",
@@ -82,6 +79,4 @@ def target_met(
             "relief-type target unmet: not covered by an active dibao grant (應保盡保)",
         )
         return Decision(False, (reason,), (Refusal("household.target.unmet", reason),))
-    raise PolicyError(
-        "policy.support_type.unknown", f"unknown support type {support_type!r}", "R5"
-    )
+    raise PolicyError("policy.support_type.unknown", f"unknown support type {support_type!r}", "R5")

@@ -51,9 +51,7 @@ def test_eighty_year_old_born_1946_with_county_321283_is_accepted():
 
 def test_old_yangzhou_era_3210xx_code_is_accepted():
     assert parse_id_number(YANGZHOU_ERA).county_code == "321025"
-    assert (
-        parse_id_number(with_check_digit("32102419700101001")).county_code == "321024"
-    )
+    assert parse_id_number(with_check_digit("32102419700101001")).county_code == "321024"
 
 
 def test_jiangyan_321284_code_from_before_2012_is_accepted():
@@ -108,9 +106,7 @@ def test_api_example_number_has_a_wrong_check_digit():
     assert err.value.code == "id_number.check_digit"
 
 
-@pytest.mark.parametrize(
-    "number", [WANG_1966[:17], WANG_1966 + "1", "", "3212831966051200"]
-)
+@pytest.mark.parametrize("number", [WANG_1966[:17], WANG_1966 + "1", "", "3212831966051200"])
 def test_wrong_length_is_refused(number):
     with pytest.raises(InvalidIdNumber) as err:
         parse_id_number(number)
@@ -149,9 +145,7 @@ def test_birth_date_before_1880_is_refused_and_1880_accepted():
     with pytest.raises(InvalidIdNumber) as err:
         parse_id_number(with_check_digit("32128318791231001"))
     assert err.value.code == "id_number.birth_date"
-    assert parse_id_number(with_check_digit("32128318800101001")).birth_date == date(
-        1880, 1, 1
-    )
+    assert parse_id_number(with_check_digit("32128318800101001")).birth_date == date(1880, 1, 1)
 
 
 def test_birth_date_after_the_given_date_is_refused():
@@ -160,9 +154,7 @@ def test_birth_date_after_the_given_date_is_refused():
         parse_id_number(number, on=date(2018, 2, 28))
     assert err.value.code == "id_number.birth_date"
     assert parse_id_number(number, on=date(2018, 3, 1)).birth_date == date(2018, 3, 1)
-    assert parse_id_number(number).birth_date == date(
-        2018, 3, 1
-    )  # no date given: no check
+    assert parse_id_number(number).birth_date == date(2018, 3, 1)  # no date given: no check
 
 
 def test_county_code_that_never_existed_is_refused():

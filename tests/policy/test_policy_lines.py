@@ -102,10 +102,7 @@ def test_district_line_without_city_line_in_force_is_refused():
 
 
 def test_non_positive_line_amount_is_refused():
-    assert (
-        check_new_district_line(Decimal(0), CITY).first_refusal.code
-        == "policy.line.amount"
-    )
+    assert check_new_district_line(Decimal(0), CITY).first_refusal.code == "policy.line.amount"
 
 
 @pytest.mark.parametrize(
@@ -126,9 +123,7 @@ def test_line_only_for_city_or_its_districts(code, expected):
 
 def test_line_for_city_and_district_regions_allowed():
     assert check_line_region(CITY_REGION_CODE).ok
-    assert check_line_region(
-        "321271000000"
-    ).ok  # 醫藥高新區, statistical district level
+    assert check_line_region("321271000000").ok  # 醫藥高新區, statistical district level
 
 
 def test_check_new_line_compares_with_city_line_in_force_on_its_date():
