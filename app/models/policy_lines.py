@@ -1,0 +1,30 @@
+"""R1 poverty lines: versioned, region-scoped policy data (clause 二).
+
+Each row is one version: in force for `region_code` (the city or a 市(區)) from `effective_from`
+until a later version. A second row with the same date is a correction: the higher id wins.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Identity, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, created_at
+
+
+class PovertyLine(Base):
+    __tablename__ = "poverty_line"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_poverty_line_region_from", "region_code", "effective_from"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"))
+    effective_from: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal]
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = created_at()
