@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+import uuid
+
+from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import service
 from app.auth.principal import Principal, current_principal, require
-from app.auth.schemas import ClientCreated, ClientIn, ClientOut, MeOut, TokenOut, UserIn, UserOut
+from app.auth.schemas import (
+    ClientCreated,
+    ClientIn,
+    ClientOut,
+    MeOut,
+    TokenOut,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
 from app.db import session_dependency
 from app.errors import COMMON_ERRORS, BadRequest, problem_responses
+from app.kit.etag import not_modified, require_if_match, set_etag
 from app.kit.pagination import PageParams, page_params
 from app.kit.schemas import Page
 
@@ -98,6 +110,32 @@ async def users_list(session: AsyncSession = Session, params: PageParams = Depen
     """List users (admin)."""
     rows, cursor = await service.list_users(session, principal, params)
     return Page[UserOut](items=[UserOut.model_validate(u) for u in rows], next_cursor=cursor)
+
+
+@router.get("/users/{user_id}", response_model=UserOut, name="users_get", tags=["accounts"],
+            responses={304: {"description": "Not Modified"}})
+async def users_get(user_id: uuid.UUID, request: Request, response: Response,
+                    session: AsyncSession = Session,
+                    principal: Principal = Depends(require("accounts:admin"))):
+    """One user, with its ETag (admin)."""
+    user = await service.get_user(session, principal, user_id)
+    if (cached := not_modified(request, user.version)) is not None:
+        return cached
+    set_etag(response, user.version)
+    return UserOut.model_validate(user)
+
+
+@router.patch("/users/{user_id}", response_model=UserOut, name="users_update", tags=["accounts"],
+              responses=problem_responses(409, 412, 428))
+async def users_update(user_id: uuid.UUID, body: UserPatch, request: Request, response: Response,
+                       session: AsyncSession = Session,
+                       principal: Principal = Depends(require("accounts:admin"))) -> UserOut:
+    """Change a user's role, region, scopes or activity (admin; If-Match required)."""
+    user = await service.get_user(session, principal, user_id)
+    require_if_match(request, user.version)
+    user = await service.update_user(session, principal, user, body)
+    set_etag(response, user.version)
+    return UserOut.model_validate(user)
 
 
 @router.post("/clients", response_model=ClientCreated, status_code=201, name="clients_create",

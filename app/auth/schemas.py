@@ -42,6 +42,15 @@ class UserIn(In):
     extra_scopes: list[str] = Field(default_factory=list)
 
 
+class UserPatch(In):
+    role: Role | None = None
+    region_code: str | None = Field(default=None, pattern=r"^[0-9]{12}$")
+    display_name: str | None = Field(default=None, max_length=100)
+    extra_scopes: list[str] | None = None
+    active: bool | None = None
+    helper_id: uuid.UUID | None = None
+
+
 class UserOut(Out):
     id: uuid.UUID
     username: str
@@ -51,6 +60,7 @@ class UserOut(Out):
     helper_id: uuid.UUID | None
     extra_scopes: list[str]
     active: bool
+    version: int
     created_at: datetime
 
 

@@ -16,7 +16,7 @@ from app.auth.scopes import scopes_for_role, unknown_scopes
 from app.auth.scoping import ensure_in_region, region_filter
 from app.auth.tokens import TokenService
 from app.config import Settings
-from app.errors import Conflict, DomainError, TooManyRequests, Unauthorized, Unprocessable
+from app.errors import Conflict, DomainError, NotFound, TooManyRequests, Unauthorized, Unprocessable
 from app.kit.pagination import PageParams, paginate
 from app.models.accounts import Client, LoginFailure, RefreshToken, User
 from app.models.regions import Region
@@ -74,6 +74,55 @@ async def create_user(session: AsyncSession, actor: Principal | None, data, sett
 async def list_users(session: AsyncSession, principal: Principal, params: PageParams):
     stmt = select(User).where(region_filter(principal, User.region_code))
     return await paginate(session, stmt, [User.id], params)
+
+
+async def get_user(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("user.not_found", "No such user.")
+    ensure_in_region(principal, user.region_code, "user")
+    return user
+
+
+def _user_view(user: User) -> dict:
+    return {"role": user.role, "region_code": user.region_code, "display_name": user.display_name,
+            "extra_scopes": list(user.extra_scopes), "active": user.active,
+            "helper_id": user.helper_id}
+
+
+async def update_user(session: AsyncSession, principal: Principal, user: User, data) -> User:
+    """Change a user's role, region, scopes or activity (the caller checked If-Match)."""
+    changes = data.model_dump(exclude_unset=True)
+    if "region_code" in changes and changes["region_code"] is not None:
+        await _check_region(session, changes["region_code"])
+        ensure_in_region(principal, changes["region_code"], "region")
+    if changes.get("extra_scopes") is not None:
+        bad = unknown_scopes(changes["extra_scopes"])
+        if bad:
+            raise Unprocessable("auth.unknown_scope", f"Unknown scopes: {', '.join(bad)}.")
+    for name in ("role", "region_code", "extra_scopes", "active"):
+        if name in changes and changes[name] is None:
+            raise Unprocessable("field.null", f"{name} cannot be null.",
+                                errors=[{"loc": ["body", name], "msg": "may not be null",
+                                         "code": "field.null"}])
+    before = _user_view(user)
+    for name, value in changes.items():
+        setattr(user, name, value)
+    if user.role == "first_secretary" and user.helper_id is None:
+        raise Unprocessable("user.first_secretary_needs_helper",
+                            "A first_secretary user must be linked to a helper (helper_id).")
+    if user.id == principal.id and user.active is False:
+        raise Conflict("user.cannot_deactivate_self", "You cannot deactivate your own account.")
+    user.version += 1
+    if not user.active:
+        # A deactivated account keeps no live refresh tokens.
+        await session.execute(update(RefreshToken).where(RefreshToken.user_id == user.id,
+                                                         RefreshToken.revoked_at.is_(None))
+                              .values(revoked_at=datetime.now(UTC)))
+    await session.flush()
+    await record(session, principal, "user.update", "user", user.id, before=before,
+                 after=_user_view(user))
+    return user
 
 
 async def create_client(session: AsyncSession, actor: Principal, data) -> tuple[Client, str]:
