@@ -250,3 +250,36 @@ def check_approval(
             )
         reasons.append(r)
     return Decision(not refusals, tuple(reasons), tuple(refusals))
+
+
+# --- history ---------------------------------------------------------------------------------
+
+def state_after_steps(
+    applied_on: date, steps: Iterable[tuple[str, date]], start_month: date | None, on: date
+) -> str | None:
+    """(十四, D5) the case's state on `on`: its steps dated ≤ on replayed in order, then
+    `state_on` (approved is active from the start month). None before the application."""
+    if on < applied_on:
+        return None
+    state = "applied"
+    for action, when in steps:
+        if when > on:
+            break  # steps are recorded in date order: the rest lie after `on`
+        state = transition(state, action)
+    return state_on(state, start_month, on)
+
+
+def grant_active_on(
+    start_month: date | None, steps: Iterable[tuple[str, date]], on: date
+) -> bool:
+    """(十四, D5) a decided grant covers `on` from its start month on, unless the latest suspend,
+    resume or terminate step dated ≤ on is a suspension or the termination (each takes effect on
+    its own date). The start month counts even when the decision came later (benefits are paid
+    for the months from the start month on)."""
+    if start_month is None or on < start_month:
+        return False
+    last: str | None = None
+    for action, when in steps:
+        if action in ("suspend", "resume", "terminate") and when <= on:
+            last = action
+    return last in (None, "resume")
