@@ -20,6 +20,7 @@ run: $(STAMP)
 	@mkdir -p -m 700 $(XDG_RUNTIME_DIR)
 	$(BIN)/xiaokang serve
 
+# pytest's exit 5 (no tests collected) is a failure like any other non-zero exit.
 test: $(STAMP)
 	@mkdir -p -m 700 $(XDG_RUNTIME_DIR)
 	$(BIN)/python -m pytest
