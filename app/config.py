@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     admin_password: str | None = None
 
     idempotency_ttl_hours: int = 24
+    # Webhook deliveries run in the server process (tests drive them by hand).
+    webhook_dispatch: bool = True
+    webhook_interval_seconds: float = 2.0
     timezone: str = "Asia/Shanghai"
     log_json: bool = True
 

@@ -26,11 +26,20 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        import asyncio
+
+        from app.webhooks.service import run_dispatcher
+
         if getattr(app.state, "db", None) is None:
             app.state.db = Database.from_settings(settings)
+        tasks = []
+        if settings.webhook_dispatch:
+            tasks.append(asyncio.create_task(run_dispatcher(app.state.db, settings)))
         try:
             yield
         finally:
+            for task in tasks:
+                task.cancel()
             if db is None:
                 await app.state.db.dispose()
 

@@ -67,7 +67,7 @@ def template_db(server_url: URL):
 def test_settings(tmp_path_factory) -> Settings:
     keys = tmp_path_factory.mktemp("keys")
     return Settings(database_url="postgresql://unused@127.0.0.1/unused", data_dir=keys,
-                    log_json=True, pool_size=5)
+                    log_json=True, pool_size=5, webhook_dispatch=False)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from app.models import households, policy_lines  # noqa: F401
 from app.models import pairings, villages  # noqa: F401
+from app.models import webhooks  # noqa: F401
 from app.models.accounts import Client, LoginFailure, RefreshToken, User
 from app.models.base import Base
 from app.models.oversight import AuditLog, Event, IdempotentRequest
