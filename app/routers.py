@@ -6,6 +6,7 @@ from app.auth.router import router as auth_router
 from app.events.router import router as events_router
 from app.health.router import router as health_router
 from app.regions.router import router as regions_router
+from app.villages.router import router as villages_router
 from app.webhooks.router import router as webhooks_router
 
 ROUTERS = [
@@ -13,6 +14,7 @@ ROUTERS = [
     jwks_router,
     auth_router,
     regions_router,
+    villages_router,
     events_router,
     webhooks_router,
     audit_router,
