@@ -5,6 +5,8 @@ from app.auth.router import jwks_router
 from app.auth.router import router as auth_router
 from app.events.router import router as events_router
 from app.health.router import router as health_router
+from app.households.router import router as households_router
+from app.policy_lines.router import router as policy_lines_router
 from app.regions.router import router as regions_router
 from app.villages.router import router as villages_router
 from app.webhooks.router import router as webhooks_router
@@ -14,6 +16,8 @@ ROUTERS = [
     jwks_router,
     auth_router,
     regions_router,
+    policy_lines_router,
+    households_router,
     villages_router,
     events_router,
     webhooks_router,

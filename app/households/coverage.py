@@ -1,0 +1,19 @@
+"""Dibao coverage as the household registry reads it: ONE function, filled by the dibao module.
+
+R5 (relief-type target), E1, E2, E3 and E4 need to know whether a member is covered by an active
+dibao grant on a date. Until the dibao module lands this answers that nobody is covered; the dibao
+module replaces the body (and nothing else), keeping the signature.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def dibao_coverage(session: AsyncSession, member_ids: list[UUID], on: date) -> dict[UUID, str]:
+    """Members covered by an active dibao grant on `on`: member id → a short detail such as
+    "dibao grant 2016-05 onward". Members not covered are absent."""
+    return {}

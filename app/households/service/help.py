@@ -1,0 +1,80 @@
+"""Help plans and help records (幫扶有記載, 八): measures and visits."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import record
+from app.auth.principal import Principal
+from app.events.service import emit
+from app.households.schemas import MeasureOut, VisitOut
+from app.households.service.common import field_error, scoped_record, touch
+from app.kit.pagination import PageParams, paginate
+from app.models.households import HouseholdMeasure, HouseholdVisit
+
+
+def visit_out(v: HouseholdVisit) -> VisitOut:
+    return VisitOut(id=v.id, household_id=v.household_id, date=v.visited_on, helper_id=v.helper_id,
+                    notes=v.notes, recorded_by=v.recorded_by, created_at=v.created_at)
+
+
+async def add_measure(session: AsyncSession, principal: Principal, household_id: uuid.UUID,
+                      data) -> MeasureOut:
+    """A help measure of the plan; income-generating ones count for the R5 target."""
+    rec = await scoped_record(session, principal, household_id, lock=True)
+    h = rec.household
+    if data.end_date is not None and data.end_date < data.start_date:
+        raise field_error(["body", "end_date"], "household.measure.end_before_start",
+                          "end_date is before start_date")
+    row = HouseholdMeasure(household_id=h.id, kind=data.kind,
+                           income_generating=data.income_generating, project=data.project,
+                           helper_id=data.helper_id, start_date=data.start_date,
+                           end_date=data.end_date, recorded_by=principal.actor)
+    session.add(row)
+    await session.flush()
+    touch(h)
+    out = MeasureOut.model_validate(row)
+    summary = out.model_dump(exclude={"created_at"})
+    await record(session, principal, "household.measure.add", "household", h.id, after=summary,
+                 region_code=h.village_code)
+    await emit(session, "household.measure.added", "household", h.id, h.village_code, summary)
+    return out
+
+
+async def list_measures(session: AsyncSession, principal: Principal, household_id: uuid.UUID,
+                        params: PageParams) -> tuple[list[MeasureOut], str | None]:
+    await scoped_record(session, principal, household_id)
+    stmt = select(HouseholdMeasure).where(HouseholdMeasure.household_id == household_id)
+    rows, cursor = await paginate(session, stmt, [HouseholdMeasure.start_date, HouseholdMeasure.id],
+                                  params)
+    return [MeasureOut.model_validate(r) for r in rows], cursor
+
+
+async def add_visit(session: AsyncSession, principal: Principal, household_id: uuid.UUID,
+                    data) -> VisitOut:
+    """A help record: the visit's date, helper and what was done."""
+    rec = await scoped_record(session, principal, household_id, lock=True)
+    h = rec.household
+    row = HouseholdVisit(household_id=h.id, visited_on=data.date, helper_id=data.helper_id,
+                         notes=data.notes, recorded_by=principal.actor)
+    session.add(row)
+    await session.flush()
+    touch(h)
+    out = visit_out(row)
+    summary = out.model_dump(exclude={"created_at"})
+    await record(session, principal, "household.visit.add", "household", h.id, after=summary,
+                 region_code=h.village_code)
+    await emit(session, "household.visit.added", "household", h.id, h.village_code, summary)
+    return out
+
+
+async def list_visits(session: AsyncSession, principal: Principal, household_id: uuid.UUID,
+                      params: PageParams) -> tuple[list[VisitOut], str | None]:
+    await scoped_record(session, principal, household_id)
+    stmt = select(HouseholdVisit).where(HouseholdVisit.household_id == household_id)
+    rows, cursor = await paginate(session, stmt, [HouseholdVisit.visited_on, HouseholdVisit.id],
+                                  params)
+    return [visit_out(v) for v in rows], cursor

@@ -1,0 +1,143 @@
+"""R6 lifecycle (八): exit with the household's signature, return to poverty, removal; R7
+retention stored on the exit event."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import jsonable, record
+from app.auth.principal import Principal
+from app.errors import refusal_error
+from app.events.service import emit
+from app.households.facts import (
+    HouseholdRecord,
+    assessment_facts,
+    assessment_on,
+    lifecycle_events,
+    retention_of_exit,
+    target_on,
+)
+from app.households.schemas import EventOut, RetentionOut
+from app.households.service.common import field_error, scoped_record, touch
+from app.kit.pagination import PageParams, paginate
+from app.models.households import HouseholdEvent
+from app.policy import lifecycle
+from app.policy.income import assessment_in_force
+from app.policy.reasons import Reason
+from app.policy.retention import DEFAULT_RETENTION_MONTHS
+from app.policy_lines.service import line_in_force
+
+HEAD = "02"
+
+
+def event_out(e: HouseholdEvent) -> EventOut:
+    retention = retention_of_exit(e) if e.kind == "exit" else None
+    return EventOut(id=e.id, household_id=e.household_id, kind=e.kind, date=e.occurred_on,
+                    seq=e.seq, officer=e.officer, officer_name=e.officer_name, reason=e.reason,
+                    retention=RetentionOut(**retention.as_dict()) if retention else None,
+                    payload=e.payload, created_at=e.created_at)
+
+
+async def _append(session: AsyncSession, principal: Principal, rec: HouseholdRecord, kind: str,
+                  on: date, reason: str | None, payload: dict, reasons: tuple[Reason, ...],
+                  retention_months: int | None = None) -> HouseholdEvent:
+    h = rec.household
+    seq = max((e.seq for e in rec.events), default=0) + 1
+    event = HouseholdEvent(household_id=h.id, seq=seq, kind=kind, occurred_on=on,
+                           officer=principal.actor, officer_name=principal.name, reason=reason,
+                           retention_months=retention_months,
+                           payload={**payload, "reasons": [r.as_dict() for r in reasons]})
+    session.add(event)
+    await session.flush()
+    touch(h)
+    out = event_out(event).model_dump(exclude={"created_at"})
+    await record(session, principal, f"household.{kind}", "household", h.id, after=out,
+                 region_code=h.village_code)
+    past = {"exit": "exited", "return": "returned", "remove": "removed"}[kind]
+    await emit(session, f"household.{past}", "household", h.id, h.village_code, out)
+    return event
+
+
+def _signer(rec: HouseholdRecord, member_id: uuid.UUID | None) -> lifecycle.SignerFacts | None:
+    if member_id is None:
+        return None
+    m = rec.member(member_id)
+    if m is None:
+        raise field_error(["body", "signed_by_member_id"], "household.exit.signer_not_member",
+                          "R6 (八): the signer is not a member of this household")
+    return lifecycle.SignerFacts(person_id=m.id, birth_date=m.birth_date, is_head=m.relation == HEAD,
+                                 joined_on=m.joined_on, left_on=m.left_on)
+
+
+async def exit_household(session: AsyncSession, principal: Principal, household_id: uuid.UUID,
+                         data) -> EventOut:
+    """R6 (八): exit needs income above the line (R8), the R5 target met, the signed confirmation
+    of the head or an adult member dated on or before the exit, and publicity of ≥ 7 days if
+    given. The retention length in force (R7) is stored on the event."""
+    rec = await scoped_record(session, principal, household_id, lock=True)
+    on = data.exit_date
+    signer = _signer(rec, data.signed_by_member_id)
+    a = assessment_on(rec, on)
+    line = await line_in_force(session, rec.household.village_code, on)
+    target = await target_on(session, rec, on)
+    decision = lifecycle.check_exit(
+        exit_date=on, assessment=assessment_in_force(assessment_facts(rec), on),
+        persons=a.persons if a else 1, line=line, target=target, signer=signer,
+        signed_on=data.signed_on, publicity_start=data.publicity_start,
+        publicity_end=data.publicity_end, events=lifecycle_events(rec))
+    if not decision.ok:
+        raise refusal_error(decision)
+    payload = {"signed_by_member_id": data.signed_by_member_id, "signed_on": data.signed_on,
+               "publicity_start": data.publicity_start, "publicity_end": data.publicity_end,
+               "assessment_id": a.id if a else None, "line": line.describe()}
+    event = await _append(session, principal, rec, "exit", on, data.reason,
+                          jsonable(payload), decision.reasons,
+                          retention_months=DEFAULT_RETENTION_MONTHS)
+    return event_out(event)
+
+
+async def return_household(session: AsyncSession, principal: Principal, household_id: uuid.UUID,
+                           data) -> EventOut:
+    """R6 (八 返貧): the assessment of `assessment_year` in force on the date is at or below the
+    line; the household is registered again (its retention ends)."""
+    rec = await scoped_record(session, principal, household_id, lock=True)
+    on = data.date
+    of_year = [f for f in assessment_facts(rec) if f.year == data.assessment_year]
+    chosen = assessment_in_force(of_year, on)
+    row = next((a for a in rec.assessments if chosen and a.id == chosen.id), None)
+    line = await line_in_force(session, rec.household.village_code, on)
+    decision = lifecycle.check_return(chosen, line, row.persons if row else 1, on,
+                                      events=lifecycle_events(rec))
+    if not decision.ok:
+        raise refusal_error(decision)
+    payload = {"assessment_year": data.assessment_year, "assessment_id": row.id if row else None,
+               "line": line.describe()}
+    event = await _append(session, principal, rec, "return", on, data.reason, jsonable(payload),
+                          decision.reasons)
+    return event_out(event)
+
+
+async def remove_household(session: AsyncSession, principal: Principal, household_id: uuid.UUID,
+                           data) -> EventOut:
+    """R6 (八): 注銷 from any state (wrongly identified, deceased, moved away, other)."""
+    rec = await scoped_record(session, principal, household_id, lock=True)
+    decision = lifecycle.check_transition(lifecycle_events(rec), "remove", data.date)
+    if not decision.ok:
+        raise refusal_error(decision)
+    event = await _append(session, principal, rec, "remove", data.date, data.reason,
+                          {"note": data.note}, decision.reasons)
+    return event_out(event)
+
+
+async def list_events(session: AsyncSession, principal: Principal, household_id: uuid.UUID,
+                      params: PageParams) -> tuple[list[EventOut], str | None]:
+    """R6: the lifecycle history in order (date, then same-day order)."""
+    await scoped_record(session, principal, household_id)
+    stmt = select(HouseholdEvent).where(HouseholdEvent.household_id == household_id)
+    rows, cursor = await paginate(session, stmt, [HouseholdEvent.occurred_on, HouseholdEvent.seq],
+                                  params)
+    return [event_out(e) for e in rows], cursor

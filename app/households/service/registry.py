@@ -1,0 +1,250 @@
+"""Registering, reading, listing and amending households (sections 2, R1, R4, R6)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy import and_, case, exists, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import pii
+from app.audit.service import record
+from app.auth.principal import Principal
+from app.auth.scoping import in_region, region_filter, region_prefix
+from app.config import Settings
+from app.errors import refusal_error
+from app.events.service import emit
+from app.households.facts import (
+    HouseholdRecord,
+    assessment_on,
+    retention_on,
+    status_of,
+    support_type_on,
+)
+from app.households.schemas import CausesOut, HouseholdItem, HouseholdOut, RetentionOut
+from app.households.service.common import (
+    assessment_out,
+    ensure_number_free,
+    field_error,
+    flush_members,
+    net_income,
+    new_member,
+    parse_id,
+    present_member,
+    scoped_record,
+    touch,
+)
+from app.kit.pagination import PageParams, paginate
+from app.models.households import (
+    Household,
+    HouseholdAssessment,
+    HouseholdEvent,
+    HouseholdMember,
+    MemberAttributeVersion,
+)
+from app.models.regions import Region
+from app.policy import lifecycle
+from app.policy.income import AssessmentFacts, default_assessed_on
+from app.policy.support import WITH_LABOUR
+from app.policy_lines.service import line_in_force
+
+HEAD = "02"
+_STATUS = {"register": "registered", "return": "registered", "exit": "exited", "remove": "removed"}
+
+
+def check_causes(causes, loc: list) -> None:
+    """Section 2: one main cause and at most two others, no cause named twice."""
+    named = [causes.main, *causes.others]
+    if len(set(named)) != len(named):
+        raise field_error(loc, "household.causes.duplicate", "a cause of poverty is named twice")
+
+
+async def _village(session: AsyncSession, principal: Principal, code: str) -> Region:
+    region = await session.get(Region, code)
+    if region is None or region.level != "village" or not in_region(principal, code):
+        raise field_error(["body", "village_code"], "household.village_unknown",
+                          f"{code} is not a village in your region")
+    return region
+
+
+def attribute_row(member_id: uuid.UUID, data, effective_from: date, actor: str) -> MemberAttributeVersion:
+    return MemberAttributeVersion(
+        member_id=member_id, effective_from=effective_from, labour_capacity=data.labour_capacity,
+        health=data.health,
+        disability_category=data.disability.category if data.disability else None,
+        disability_grade=data.disability.grade if data.disability else None,
+        in_school=data.in_school, stable_nonfarm_employment=data.stable_nonfarm_employment,
+        tekun_since=data.tekun_since, recorded_by=actor)
+
+
+async def register_household(session: AsyncSession, settings: Settings, principal: Principal,
+                             data) -> HouseholdOut:
+    """R6/R1 (二, 八): register a household with members, causes and an income assessment."""
+    await _village(session, principal, data.village_code)
+    check_causes(data.causes, ["body", "causes"])
+    heads = [m for m in data.members if m.relation == HEAD]
+    if len(heads) != 1:
+        raise field_error(["body", "members"], "household.head_count",
+                          f"a household has exactly one head (relation 02), not {len(heads)}")
+    parsed, seen = [], {}
+    for i, m in enumerate(data.members):
+        loc = ["body", "members", i, "id_number"]
+        p = parse_id(m.id_number, loc, on=m.joined_on or data.registered_on)
+        if p.number in seen:
+            raise field_error(loc, "member.id_number_repeated",
+                              f"the same ID number is given for members {seen[p.number]} and {i}")
+        seen[p.number] = i
+        parsed.append(p)
+    hashes = {}
+    for i, p in enumerate(parsed):
+        h = pii.id_hash(settings, p.number)
+        await ensure_number_free(session, p.number, h, ["body", "members", i, "id_number"])
+        hashes[h] = p.number
+    a = data.assessment
+    assessed_on = a.assessed_on or default_assessed_on(a.year)
+    facts = AssessmentFacts(id=None, year=a.year, assessed_on=assessed_on, version=1,
+                            wage=a.wage_income, business=a.business_income,
+                            property=a.property_income, transfer=a.transfer_income,
+                            production_costs=a.production_costs)
+    line = await line_in_force(session, data.village_code, data.registered_on)
+    decision = lifecycle.check_register(facts, line, len(data.members), data.registered_on,
+                                        events=[])
+    if not decision.ok:
+        raise refusal_error(decision)
+
+    household = Household(id=uuid.uuid4(), village_code=data.village_code, group_name=data.group,
+                          address=data.address, registered_on=data.registered_on,
+                          cause_main=data.causes.main, cause_others=list(data.causes.others),
+                          version=1)
+    session.add(household)
+    await session.flush()
+    for m, p in zip(data.members, parsed, strict=True):
+        joined = m.joined_on or data.registered_on
+        row = new_member(settings, household.id, p, name=m.name, relation=m.relation,
+                         joined_on=joined)
+        session.add(row)
+        session.add(attribute_row(row.id, m, joined, principal.actor))
+    await flush_members(session, hashes)
+    session.add(HouseholdAssessment(
+        household_id=household.id, year=a.year, version=1, assessed_on=assessed_on,
+        wage_income=a.wage_income, business_income=a.business_income,
+        property_income=a.property_income, transfer_income=a.transfer_income,
+        production_costs=a.production_costs, net_income=net_income(a),
+        persons=len(data.members), recorded_by=principal.actor))
+    session.add(HouseholdEvent(
+        household_id=household.id, seq=1, kind="register", occurred_on=data.registered_on,
+        officer=principal.actor, officer_name=principal.name, reason=None,
+        payload={"reasons": [r.as_dict() for r in decision.reasons]}))
+    await session.flush()
+    summary = {"village_code": household.village_code, "registered_on": household.registered_on,
+               "members": len(data.members), "causes": data.causes.model_dump(),
+               "assessment_year": a.year, "reasons": [r.as_dict() for r in decision.reasons]}
+    await record(session, principal, "household.register", "household", household.id,
+                 after=summary, region_code=household.village_code)
+    await emit(session, "household.registered", "household", household.id,
+               household.village_code, {"id": household.id, **summary})
+    rec = await scoped_record(session, principal, household.id)
+    return await household_out(session, settings, principal, rec, data.registered_on)
+
+
+async def household_out(session: AsyncSession, settings: Settings, principal: Principal,
+                        rec: HouseholdRecord, on: date) -> HouseholdOut:
+    """The household answer as of `on` (status, support type, members, retention)."""
+    h = rec.household
+    kind, _ = support_type_on(rec, on)
+    latest = assessment_on(rec, on)
+    retention = retention_on(rec, on)
+    members = [await present_member(session, settings, principal, rec, m, on) for m in rec.members]
+    return HouseholdOut(
+        id=h.id, village_code=h.village_code, group=h.group_name, address=h.address, as_of=on,
+        status=status_of(rec, on), support_type=kind, registered_on=h.registered_on,
+        causes=CausesOut(main=h.cause_main, others=list(h.cause_others)), members=members,
+        latest_assessment=assessment_out(latest) if latest else None,
+        retention=RetentionOut(**retention.as_dict()) if retention else None, version=h.version)
+
+
+async def get_household(session: AsyncSession, settings: Settings, principal: Principal,
+                        household_id: uuid.UUID, on: date) -> HouseholdOut:
+    rec = await scoped_record(session, principal, household_id)
+    return await household_out(session, settings, principal, rec, on)
+
+
+async def household_version(session: AsyncSession, principal: Principal,
+                            household_id: uuid.UUID) -> int:
+    """The current version (ETag) of a household in the caller's region."""
+    return (await scoped_record(session, principal, household_id)).household.version
+
+
+async def patch_household(session: AsyncSession, settings: Settings, principal: Principal,
+                          household_id: uuid.UUID, data, check_version: Callable[[int], None],
+                          on: date) -> HouseholdOut:
+    """Amend the group, address or causes (If-Match on the household's version)."""
+    rec = await scoped_record(session, principal, household_id, lock=True)
+    h = rec.household
+    check_version(h.version)
+    before = {"group": h.group_name, "address": h.address,
+              "causes": {"main": h.cause_main, "others": list(h.cause_others)}}
+    fields = data.model_fields_set
+    if "causes" in fields:
+        if data.causes is None:
+            raise field_error(["body", "causes"], "household.causes.required",
+                              "a household keeps a main cause of poverty")
+        check_causes(data.causes, ["body", "causes"])
+        h.cause_main, h.cause_others = data.causes.main, list(data.causes.others)
+    if "group" in fields:
+        h.group_name = data.group
+    if "address" in fields:
+        h.address = data.address
+    touch(h)
+    await session.flush()
+    after = {"group": h.group_name, "address": h.address,
+             "causes": {"main": h.cause_main, "others": list(h.cause_others)}}
+    await record(session, principal, "household.update", "household", h.id, before=before,
+                 after=after, region_code=h.village_code)
+    await emit(session, "household.updated", "household", h.id, h.village_code,
+               {"id": h.id, "version": h.version, **after})
+    return await household_out(session, settings, principal, rec, on)
+
+
+def _status_sql(on: date):
+    e = HouseholdEvent
+    kind = (select(e.kind).where(e.household_id == Household.id, e.occurred_on <= on)
+            .order_by(e.occurred_on.desc(), e.seq.desc()).limit(1).scalar_subquery())
+    return case(*[(kind == k, literal(s)) for k, s in _STATUS.items()], else_=None)
+
+
+def _development_sql(on: date):
+    # R4 in SQL: a member on `on` whose attribute version in force has labour capacity.
+    m, v = HouseholdMember, MemberAttributeVersion
+    labour = (select(v.labour_capacity).where(v.member_id == m.id, v.effective_from <= on)
+              .order_by(v.effective_from.desc(), v.id.desc()).limit(1).scalar_subquery())
+    return exists().where(and_(m.household_id == Household.id, m.joined_on <= on,
+                               or_(m.left_on.is_(None), m.left_on > on),
+                               labour.in_(sorted(WITH_LABOUR))))
+
+
+async def list_households(session: AsyncSession, principal: Principal, params: PageParams, *,
+                          on: date, region_code: str | None, status: str | None,
+                          support_type: str | None) -> tuple[list[HouseholdItem], str | None]:
+    """Households in the caller's region, with status and support type as of `on` (in SQL, so
+    filters and keyset pagination stay exact)."""
+    status_col = _status_sql(on).label("status")
+    dev_col = _development_sql(on).label("development")
+    stmt = select(Household.id, Household.village_code, Household.group_name,
+                  Household.registered_on, Household.version, status_col, dev_col).where(
+        region_filter(principal, Household.village_code))
+    if region_code:
+        stmt = stmt.where(Household.village_code.like(f"{region_prefix(region_code)}%"))
+    if status:
+        stmt = stmt.where(_status_sql(on) == status)
+    if support_type:
+        dev = _development_sql(on)
+        stmt = stmt.where(dev if support_type == "development" else ~dev)
+    rows, cursor = await paginate(session, stmt, [Household.id], params, scalars=False)
+    items = [HouseholdItem(id=r.id, village_code=r.village_code, group=r.group_name,
+                           registered_on=r.registered_on, status=r.status,
+                           support_type="development" if r.development else "relief",
+                           version=r.version) for r in rows]
+    return items, cursor

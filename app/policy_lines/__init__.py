@@ -1,0 +1,1 @@
+"""R1 poverty lines: versioned, region-scoped policy data (clause 二)."""

@@ -1,0 +1,26 @@
+"""Poverty lines (R1): `{region_code, effective_from, amount}`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import Field
+
+from app.kit.schemas import In, Out
+
+
+class LineIn(In):
+    region_code: str = Field(pattern=r"^[0-9]{12}$", description="the city or a 市(區), 12 digits")
+    effective_from: date
+    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2,
+                            description="yuan per person per year")
+
+
+class LineOut(Out):
+    id: int
+    region_code: str
+    effective_from: date
+    amount: Decimal
+    created_by: str
+    created_at: datetime

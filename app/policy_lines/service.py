@@ -1,0 +1,81 @@
+"""R1 poverty lines (二): the one door to the `poverty_line` table.
+
+`line_in_force(session, region_code, on)` is what other modules call: the district's line in force
+on the date, else the city's (app.policy.lines). Setting a line goes through
+`app.policy.lines.check_new_line` (city or 市(區) only; a district line never below the city's).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import record
+from app.auth.principal import Principal
+from app.auth.scoping import ensure_in_region, region_filter
+from app.errors import Unprocessable, refusal_error
+from app.events.service import emit
+from app.kit.pagination import PageParams, paginate
+from app.models.policy_lines import PovertyLine
+from app.models.regions import Region
+from app.policy import lines as rules
+from app.policy.lines import CITY_REGION_CODE, LineVersion, district_code_of
+
+
+def _version(row: PovertyLine) -> LineVersion:
+    return LineVersion(row.region_code, row.effective_from, row.amount)
+
+
+async def line_versions(session: AsyncSession, region_code: str) -> list[LineVersion]:
+    """Every version of the city line and of the 市(區) line of `region_code`, oldest row first
+    (so a same-day correction comes after the line it corrects, as the rule expects)."""
+    codes = {CITY_REGION_CODE, district_code_of(region_code)}
+    rows = await session.scalars(select(PovertyLine).where(PovertyLine.region_code.in_(codes))
+                                 .order_by(PovertyLine.id))
+    return [_version(r) for r in rows.all()]
+
+
+async def line_in_force(session: AsyncSession, region_code: str, on: date) -> LineVersion:
+    """R1 (二): the line in force for `region_code` on `on`; NoLineInForce (422) when none."""
+    return rules.line_in_force(await line_versions(session, region_code), region_code, on)
+
+
+async def create_line(session: AsyncSession, principal: Principal, data) -> PovertyLine:
+    """R1 (二): set a new version of the city's or a 市(區)'s line, within the caller's region."""
+    new = LineVersion(data.region_code, data.effective_from, data.amount)
+    where = rules.check_line_region(new.region_code)
+    if not where.ok:
+        raise refusal_error(where)
+    ensure_in_region(principal, new.region_code, "region")
+    if await session.get(Region, new.region_code) is None:
+        raise Unprocessable("policy.line.region_unknown", f"No region {new.region_code}.",
+                            errors=[{"loc": ["body", "region_code"], "msg": "unknown region",
+                                     "code": "policy.line.region_unknown"}])
+    decision = rules.check_new_line(new, await line_versions(session, new.region_code))
+    if not decision.ok:
+        raise refusal_error(decision)
+    row = PovertyLine(region_code=new.region_code, effective_from=new.effective_from,
+                      amount=new.amount, created_by=principal.actor)
+    session.add(row)
+    await session.flush()
+    after = {"region_code": row.region_code, "effective_from": row.effective_from,
+             "amount": row.amount, "reasons": [r.as_dict() for r in decision.reasons]}
+    await record(session, principal, "policy.poverty_line.create", "poverty_line", row.id,
+                 after=after, region_code=row.region_code)
+    await emit(session, "policy.poverty_line.created", "poverty_line", row.id, row.region_code,
+               after)
+    return row
+
+
+async def list_lines(session: AsyncSession, principal: Principal, params: PageParams,
+                     region_code: str | None = None):
+    """The lines that apply in the caller's region: the city's and those of its 市(區)."""
+    stmt = select(PovertyLine).where(or_(PovertyLine.region_code == CITY_REGION_CODE,
+                                         region_filter(principal, PovertyLine.region_code),
+                                         PovertyLine.region_code
+                                         == district_code_of(principal.region_code or "0" * 12)))
+    if region_code:
+        stmt = stmt.where(PovertyLine.region_code == region_code)
+    return await paginate(session, stmt, [PovertyLine.id], params)
