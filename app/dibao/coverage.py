@@ -1,0 +1,151 @@
+"""Dibao coverage (D8 應保盡保): relief-type registered households without an active grant, totals
+by 市(區), and the per-member answer the household entitlements read (E1–E4, R5).
+
+The gap list is one query: registered on the date (R6, latest lifecycle event), relief-type (R4:
+no current member whose labour capacity in force is ordinary, skilled or partial) and no grant
+active on the date (D5). Amounts need the D7 periods, computed in batches of grants.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.principal import Principal
+from app.auth.scoping import ensure_in_region, region_filter, region_prefix
+from app.dibao.facts import load_facts
+from app.dibao.reads import active_on_clause, covered_members, evaluate
+from app.kit.pagination import PageParams, paginate
+from app.models.dibao import DibaoCase
+from app.models.households import (
+    Household,
+    HouseholdEvent,
+    HouseholdMember,
+    MemberAttributeVersion,
+)
+from app.policy.dibao import coverage_gap
+from app.policy.lifecycle import is_member_on
+from app.policy.support import WITH_LABOUR
+
+BATCH = 500
+
+
+def _registered(on: date):
+    """R6 (八): the latest lifecycle event dated ≤ on is a registration or a return."""
+    latest = (select(HouseholdEvent.kind)
+              .where(HouseholdEvent.household_id == Household.id,
+                     HouseholdEvent.occurred_on <= on)
+              .order_by(HouseholdEvent.occurred_on.desc(), HouseholdEvent.seq.desc()).limit(1)
+              .correlate(Household).scalar_subquery())
+    return latest.in_(("register", "return"))
+
+
+def _relief(on: date):
+    """R4 (二.1, 八): no current member whose labour capacity in force has labour (a member
+    with no version in force yet counts with the first one, as the registry does)."""
+    mav = MemberAttributeVersion
+    in_force = (select(mav.labour_capacity)
+                .where(mav.member_id == HouseholdMember.id, mav.effective_from <= on)
+                .order_by(mav.effective_from.desc(), mav.id.desc()).limit(1)
+                .correlate(HouseholdMember).scalar_subquery())
+    first = (select(mav.labour_capacity).where(mav.member_id == HouseholdMember.id)
+             .order_by(mav.effective_from, mav.id).limit(1)
+             .correlate(HouseholdMember).scalar_subquery())
+    labour = func.coalesce(in_force, first)
+    able = (select(HouseholdMember.id)
+            .where(HouseholdMember.household_id == Household.id, HouseholdMember.joined_on <= on,
+                   or_(HouseholdMember.left_on.is_(None), HouseholdMember.left_on > on),
+                   labour.in_(sorted(WITH_LABOUR)))
+            .correlate(Household).exists())
+    return ~able
+
+
+def _granted(on: date):
+    return (select(DibaoCase.id).where(DibaoCase.household_id == Household.id,
+                                       active_on_clause(on))
+            .correlate(Household).exists())
+
+
+async def gaps(session: AsyncSession, principal: Principal, region_code: str, on: date,
+               params: PageParams):
+    """(十四, D8) relief-type households registered on the date with no active grant."""
+    ensure_in_region(principal, region_code, "region")
+    stmt = select(Household).where(Household.village_code.like(region_prefix(region_code) + "%"),
+                                   region_filter(principal, Household.village_code),
+                                   _registered(on), _relief(on), ~_granted(on))
+    rows, cursor = await paginate(session, stmt, [Household.id], params)
+    reason = coverage_gap("relief", False)[1]
+    return [(h, reason) for h in rows], cursor
+
+
+async def totals(session: AsyncSession, principal: Principal, region_code: str,
+                 on: date) -> list[dict]:
+    """Per 市(區): relief-type registered households, those without a grant, and the grants
+    active on the date with their covered persons and monthly amount."""
+    ensure_in_region(principal, region_code, "region")
+    prefix = region_prefix(region_code)
+    district = func.substr(Household.village_code, 1, 6)
+    granted = _granted(on)
+    rows = await session.execute(
+        select(district, func.count(), func.count().filter(~granted))
+        .where(Household.village_code.like(prefix + "%"),
+               region_filter(principal, Household.village_code), _registered(on), _relief(on))
+        .group_by(district))
+    out: dict[str, dict] = defaultdict(lambda: {
+        "relief_households": 0, "relief_households_without_grant": 0,
+        "households_covered": 0, "persons_covered": 0, "monthly_amount": Decimal("0.00")})
+    for d, relief, uncovered in rows.all():
+        out[d]["relief_households"] = relief
+        out[d]["relief_households_without_grant"] = uncovered
+    after = None
+    while True:
+        stmt = (select(DibaoCase).where(DibaoCase.region_code.like(prefix + "%"),
+                                        region_filter(principal, DibaoCase.region_code),
+                                        active_on_clause(on))
+                .order_by(DibaoCase.id).limit(BATCH))
+        if after is not None:
+            stmt = stmt.where(DibaoCase.id > after)
+        cases = list((await session.scalars(stmt)).all())
+        facts = await load_facts(session, cases)
+        for case in cases:
+            after = case.id
+            t = out[case.region_code[:6]]
+            t["households_covered"] += 1
+            t["persons_covered"] += len(covered_members(case, facts, on))
+            current = evaluate(case, facts, on).current
+            if current is not None:
+                t["monthly_amount"] += current.monthly_benefit
+        if len(cases) < BATCH:
+            break
+    return [{"district_code": d + "000000", **v} for d, v in sorted(out.items())]
+
+
+async def member_coverage(session: AsyncSession, member_ids: list[uuid.UUID],
+                          on: date) -> dict[uuid.UUID, str]:
+    """Members covered by a grant active on the date: the single person of a single-person
+    grant, or every member of the household on the date (D2, D4)."""
+    if not member_ids:
+        return {}
+    members = (await session.execute(
+        select(HouseholdMember.id, HouseholdMember.household_id, HouseholdMember.joined_on,
+               HouseholdMember.left_on).where(HouseholdMember.id.in_(member_ids)))).all()
+    households = {h for _, h, _, _ in members}
+    cases = (await session.scalars(
+        select(DibaoCase).where(DibaoCase.household_id.in_(households), active_on_clause(on))
+    )).all()
+    out: dict[uuid.UUID, str] = {}
+    for case in cases:
+        detail = f"dibao grant {case.start_month:%Y-%m} onward (case {case.id})"
+        for mid, hid, joined, left in members:
+            if hid != case.household_id or not is_member_on(joined, left, on):
+                continue
+            if case.single_person_member_id in (None, mid):
+                out[mid] = detail
+    return out
+
+

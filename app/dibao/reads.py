@@ -1,0 +1,176 @@
+"""Reading dibao cases and grants: one case with its periods and history, lists, the roster of
+grants active on a date and the review queue (D5, D7). Amounts are computed from the facts on
+read (standards, assessments, membership), so any past date can be answered again."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.principal import Principal
+from app.auth.scoping import region_filter
+from app.dibao import amounts
+from app.dibao.cases import load_case, matched_hashes, steps_of
+from app.dibao.facts import Facts, load_facts
+from app.errors import Unprocessable
+from app.kit.pagination import PageParams, decode_cursor, encode_cursor, paginate
+from app.models.dibao import DibaoCase, DibaoCaseMatch, DibaoCaseStep
+from app.policy.dibao import BenefitPeriod, DibaoError, FavouritismMatch, period_reason
+from app.policy.dibao_case import grant_active_on, state_after_steps
+from app.policy.lifecycle import is_member_on
+from app.policy.reasons import Reason, day
+
+GRANT_STATES = ("approved", "active", "suspended")
+
+
+def active_on_clause(on: date):
+    """SQL for `grant_active_on`: decided with a start month ≤ on, and the latest suspend,
+    resume or terminate step dated ≤ on (if any) is a resumption."""
+    latest = (select(DibaoCaseStep.action)
+              .where(DibaoCaseStep.case_id == DibaoCase.id,
+                     DibaoCaseStep.action.in_(("suspend", "resume", "terminate")),
+                     DibaoCaseStep.on <= on)
+              .order_by(DibaoCaseStep.seq.desc()).limit(1)
+              .correlate(DibaoCase).scalar_subquery())
+    return and_(DibaoCase.start_month.is_not(None), DibaoCase.start_month <= on,
+                or_(latest.is_(None), latest == "resume"))
+
+
+def period_dict(p: BenefitPeriod) -> dict:
+    return {**p.as_dict(), "d2_met": p.d2_ok, "reason": period_reason(p).as_dict()}
+
+
+@dataclass
+class CaseView:
+    case: DibaoCase
+    as_of: date
+    state: str
+    periods: list[BenefitPeriod]
+    current: BenefitPeriod | None
+    needs_review: bool
+    flags: list[dict]
+    steps: list[DibaoCaseStep]
+    error: str | None = None
+
+
+def _steps(facts: Facts, case: DibaoCase) -> list[tuple[str, date]]:
+    return [(s.action, s.on) for s in facts.steps.get(case.id, []) if s.action != "apply"]
+
+
+def evaluate(case: DibaoCase, facts: Facts, on: date,
+             matches: list[DibaoCaseMatch] = ()) -> CaseView:
+    """The case on a date: its state, its periods, the amount then and its flags (D5–D7)."""
+    steps = _steps(facts, case)
+    state = state_after_steps(case.applied_on, steps, case.start_month, on)
+    flags = [{"code": "dibao.favouritism", "member_id": m.member_id, "role": m.role,
+              **FavouritismMatch(m.id_hash.hex(), m.role).reason().as_dict()} for m in matches]
+    error = None
+    try:
+        ps = amounts.periods(case, facts)
+    except DibaoError as e:
+        ps, error = [], e.code
+        flags.append({"code": e.code, "rule": e.rule or "D7", "clause": "十四",
+                      "detail": e.detail})
+    current = amounts.period_on(ps, on) if grant_active_on(case.start_month, steps, on) else None
+    review = bool(ps) and case.state in GRANT_STATES and not ps[-1].d2_ok
+    if review:
+        # (十四, D7) flagged for review, never ended silently.
+        flags.append({"code": "dibao.review.d2_not_met", **period_reason(ps[-1]).as_dict()})
+    return CaseView(case, on, state or case.state, ps, current, review, flags,
+                    facts.steps.get(case.id, []), error)
+
+
+async def get_case(session: AsyncSession, principal: Principal, case_id: uuid.UUID,
+                   on: date) -> CaseView:
+    case = await load_case(session, principal, case_id)
+    if on < case.applied_on:
+        raise Unprocessable("dibao.case.as_of_before_application",
+                            f"the case was applied for on {day(case.applied_on)}")
+    facts = await load_facts(session, [case])
+    facts.steps[case.id] = await steps_of(session, case.id)
+    return evaluate(case, facts, on, await matched_hashes(session, case.id))
+
+
+async def list_cases(session: AsyncSession, principal: Principal, params: PageParams, *,
+                     state: str | None, household_id: uuid.UUID | None, on: date):
+    stmt = select(DibaoCase).where(region_filter(principal, DibaoCase.region_code))
+    if household_id:
+        stmt = stmt.where(DibaoCase.household_id == household_id)
+    if state == "active":  # (D5) an approved case is active from its start month
+        stmt = stmt.where(or_(DibaoCase.state == "active",
+                              and_(DibaoCase.state == "approved", DibaoCase.start_month <= on)))
+    elif state == "approved":
+        stmt = stmt.where(DibaoCase.state == "approved", DibaoCase.start_month > on)
+    elif state:
+        stmt = stmt.where(DibaoCase.state == state)
+    return await paginate(session, stmt, [DibaoCase.id], params)
+
+
+@dataclass
+class Grant:
+    case: DibaoCase
+    members: list[uuid.UUID]
+    period: BenefitPeriod | None
+    needs_review: bool
+
+
+def covered_members(case: DibaoCase, facts: Facts, on: date) -> list[uuid.UUID]:
+    if case.single_person_member_id is not None:
+        return [case.single_person_member_id]
+    return [m.member_id for m in facts.members.get(case.household_id, [])
+            if is_member_on(m.joined_on, m.left_on, on)]
+
+
+async def grants(session: AsyncSession, principal: Principal, params: PageParams,
+                 on: date, household_id: uuid.UUID | None = None):
+    """(十四) the roster: every grant active on the date, covered persons and amount then."""
+    stmt = select(DibaoCase).where(region_filter(principal, DibaoCase.region_code),
+                                   active_on_clause(on))
+    if household_id:
+        stmt = stmt.where(DibaoCase.household_id == household_id)
+    rows, cursor = await paginate(session, stmt, [DibaoCase.id], params)
+    facts = await load_facts(session, rows)
+    out = []
+    for case in rows:
+        view = evaluate(case, facts, on)
+        out.append(Grant(case, covered_members(case, facts, on), view.current, view.needs_review))
+    return out, cursor
+
+
+async def review_queue(session: AsyncSession, principal: Principal, params: PageParams,
+                       batch: int = 200):
+    """(十四, D7) open grants whose latest period no longer meets D2, scanned in id order, a
+    batch at a time, until the page is full."""
+    after = decode_cursor(params.cursor, 1)[0] if params.cursor else None
+    items: list[tuple[DibaoCase, BenefitPeriod]] = []
+    while True:
+        stmt = (select(DibaoCase)
+                .where(region_filter(principal, DibaoCase.region_code),
+                       DibaoCase.state.in_(GRANT_STATES), DibaoCase.start_month.is_not(None))
+                .order_by(DibaoCase.id).limit(batch))
+        if after is not None:
+            stmt = stmt.where(DibaoCase.id > after)
+        rows = list((await session.scalars(stmt)).all())
+        facts = await load_facts(session, rows)
+        for case in rows:
+            after = case.id
+            try:
+                ps = amounts.periods(case, facts)
+            except DibaoError:
+                continue
+            if ps and not ps[-1].d2_ok:
+                items.append((case, ps[-1]))
+                if len(items) == params.limit:
+                    return items, encode_cursor((case.id,))
+        if len(rows) < batch:
+            return items, None
+
+
+def review_reasons(p: BenefitPeriod) -> list[dict]:
+    return [period_reason(p).as_dict(),
+            Reason("D2", "十四", "monthly per-capita income is no longer below the standard; an "
+                   "officer decides whether to terminate, the grant goes on meanwhile").as_dict()]

@@ -1,0 +1,207 @@
+"""The workflow of a dibao case (D5) with the approval safeguards (D2, D5, D6)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import record
+from app.auth.principal import Principal
+from app.dibao import amounts
+from app.dibao.cases import field_error, load_case, matched_hashes, member_names, new_step, steps_of
+from app.dibao.facts import Facts, load_facts
+from app.errors import Conflict, refusal_error
+from app.events.service import emit
+from app.models.accounts import User
+from app.models.dibao import DibaoCase, DibaoCaseStep
+from app.policy.dibao import DibaoError
+from app.policy.dibao_case import (
+    Check,
+    check_approval,
+    check_publicity,
+    check_start_month,
+    default_start_month,
+    state_on,
+    transition,
+)
+from app.policy.reasons import day
+
+
+def transition_or_conflict(state: str, action: str) -> str:
+    """(十四, D5) the next state; an out-of-order step is a conflict with the case's state."""
+    try:
+        return transition(state, action)
+    except DibaoError as e:
+        raise Conflict(e.code, e.detail) from e
+
+
+class Workflow:
+    """One step on a locked case: checks the order and the date, then appends the step."""
+
+    def __init__(self, session: AsyncSession, principal: Principal, case: DibaoCase,
+                 steps: list[DibaoCaseStep]) -> None:
+        self.session, self.principal, self.case, self.steps = session, principal, case, steps
+
+    @classmethod
+    async def open(cls, session: AsyncSession, principal: Principal,
+                   case_id: uuid.UUID) -> Workflow:
+        case = await load_case(session, principal, case_id, lock=True)
+        return cls(session, principal, case, await steps_of(session, case.id))
+
+    def next_state(self, action: str, on: date, field: str) -> str:
+        """The state after `action` on `on`: 409 out of order, 422 dated before the last step."""
+        state = self.case.state
+        if action in ("suspend", "resume", "terminate"):
+            state = state_on(state, self.case.start_month, on)
+        new = transition_or_conflict(state, action)
+        last = self.steps[-1].on
+        if on < last:
+            raise field_error(field, "dibao.case.step_before_previous",
+                              f"{day(on)} is before the case's previous step ({day(last)}): "
+                              "steps are recorded in date order (D5)")
+        if state == "active" and self.case.state == "approved":
+            # (十四, D5) the case became active on its start month: record that step first.
+            self.append("activate", max(self.case.start_month, last),
+                        "active from the start month (D5)",
+                        {"start_month": f"{self.case.start_month:%Y-%m}"})
+        return new
+
+    def append(self, action: str, on: date, reason: str | None,
+               details: dict | None = None) -> DibaoCaseStep:
+        step = new_step(self.case, self.steps[-1].seq + 1, action, on, self.principal, reason,
+                        details)
+        self.session.add(step)
+        self.steps.append(step)
+        return step
+
+    async def save(self, state: str) -> None:
+        self.case.state = state
+        self.case.version += 1
+        self.case.updated_at = datetime.now(UTC)
+        await self.session.flush()
+
+    async def facts(self) -> Facts:
+        facts = await load_facts(self.session, [self.case])
+        facts.steps[self.case.id] = self.steps
+        return facts
+
+    async def audit(self, action: str, after: dict) -> None:
+        await record(self.session, self.principal, f"dibao.case.{action}", "dibao_case",
+                     self.case.id, after=after, region_code=self.case.region_code)
+
+    async def emit(self, type_: str, payload: dict) -> None:
+        await emit(self.session, type_, "dibao_case", self.case.id, self.case.region_code,
+                   {"case_id": self.case.id, "household_id": self.case.household_id, **payload})
+
+
+async def record_check(session: AsyncSession, principal: Principal, case_id: uuid.UUID,
+                       data) -> DibaoCase:
+    """(十四, D5) one economic-status check: kind, pass or fail, its source and date."""
+    wf = await Workflow.open(session, principal, case_id)
+    new = wf.next_state("record_check", data.checked_on, "checked_on")
+    details = {"kind": data.kind, "passed": data.passed, "source": data.source}
+    wf.append("record_check", data.checked_on, data.reason, details)
+    await wf.save(new)
+    await wf.audit("check", {**details, "checked_on": data.checked_on})
+    await wf.emit("dibao.case.checked", {**details, "checked_on": data.checked_on})
+    return wf.case
+
+
+async def publicise(session: AsyncSession, principal: Principal, case_id: uuid.UUID,
+                    data) -> DibaoCase:
+    """(十四, D5) the publicity period (公示), at least 7 days, start..end inclusive."""
+    wf = await Workflow.open(session, principal, case_id)
+    new = wf.next_state("publicise", data.start, "start")
+    decision = check_publicity(data.start, data.end)
+    if not decision.ok:
+        raise refusal_error(decision)
+    wf.case.publicity_start, wf.case.publicity_end = data.start, data.end
+    details = {"start": data.start.isoformat(), "end": data.end.isoformat()}
+    wf.append("publicise", data.start, data.reason, details)
+    await wf.save(new)
+    await wf.audit("publicise", details)
+    await wf.emit("dibao.case.publicised", details)
+    return wf.case
+
+
+async def decide(session: AsyncSession, principal: Principal, case_id: uuid.UUID,
+                 data) -> DibaoCase:
+    """(十四, D5, D6) approve (checks passed, publicity over, D2 true, no favouritism) or reject."""
+    wf = await Workflow.open(session, principal, case_id)
+    case = wf.case
+    if data.decision == "reject":
+        new = wf.next_state("reject", data.decided_on, "decided_on")
+        case.decided_on = data.decided_on
+        wf.append("reject", data.decided_on, data.reason)
+        await wf.save(new)
+        await wf.audit("reject", {"decided_on": data.decided_on, "reason": data.reason})
+        await wf.emit("dibao.case.rejected", {"decided_on": data.decided_on})
+        return case
+    return await _approve(wf, data)
+
+
+async def _approve(wf: Workflow, data) -> DibaoCase:
+    case, session, principal = wf.case, wf.session, wf.principal
+    new = wf.next_state("approve", data.decided_on, "decided_on")
+    start = (date.fromisoformat(data.start_month + "-01") if data.start_month
+             else default_start_month(data.decided_on))
+    start_ok = check_start_month(start, case.applied_on)
+    if not start_ok.ok:
+        raise refusal_error(start_ok)
+    facts = await wf.facts()
+    d2 = amounts.d2_on(case, facts, data.decided_on)
+    check_steps = [s for s in wf.steps if s.action == "record_check"]
+    matches = await matched_hashes(session, case.id)
+    approver: set[object] = {principal.actor}
+    if principal.kind == "user":
+        user = await session.get(User, principal.id)
+        if user is not None and user.id_number_hash:
+            approver.add(bytes(user.id_number_hash))
+    decision = check_approval(
+        [Check(s.details["kind"], s.details["passed"]) for s in check_steps],
+        case.publicity_end, data.decided_on, d2, case.flagged, approver,
+        {s.officer for s in check_steps}, {bytes(m.id_hash) for m in matches})
+    if not decision.ok:
+        raise refusal_error(decision)
+    case.decided_on, case.start_month = data.decided_on, start
+    wf.append("approve", data.decided_on, data.reason, {
+        "start_month": f"{start:%Y-%m}", "reasons": [r.as_dict() for r in decision.reasons]})
+    periods = amounts.periods(case, facts)
+    await wf.save(new)
+    first = periods[0] if periods else None
+    after: dict = {"decided_on": data.decided_on, "start_month": f"{start:%Y-%m}",
+                   "reason": data.reason, "flagged": case.flagged}
+    if case.flagged:
+        # (十四, D6) the flag, the approver and the matched persons, by name.
+        names = await member_names(session, {m.member_id for m in matches})
+        after["favouritism"] = {
+            "rule": "D6", "approver": principal.name,
+            "matched": [{"member_id": m.member_id, "name": names.get(m.member_id),
+                         "role": m.role} for m in matches],
+            "verifiers": sorted({s.officer_name for s in check_steps}),
+        }
+    await wf.audit("approve", after)
+    await wf.emit("dibao.case.approved", {"decided_on": data.decided_on,
+                                          "start_month": f"{start:%Y-%m}",
+                                          "flagged": case.flagged})
+    await wf.emit("dibao.grant.started", {
+        "start_month": f"{start:%Y-%m}",
+        "covered_persons": None if first is None else first.covered_persons,
+        "monthly_benefit": None if first is None else first.monthly_benefit})
+    return case
+
+
+async def change(session: AsyncSession, principal: Principal, case_id: uuid.UUID,
+                 action: str, data) -> DibaoCase:
+    """(十四, D5) suspend, resume or terminate a grant from a date, with the reason."""
+    wf = await Workflow.open(session, principal, case_id)
+    new = wf.next_state(action, data.on, "date")
+    wf.append(action, data.on, data.reason)
+    await wf.save(new)
+    await wf.audit(action, {"on": data.on, "reason": data.reason})
+    past = {"suspend": "suspended", "resume": "resumed", "terminate": "terminated"}[action]
+    await wf.emit(f"dibao.case.{past}", {"on": data.on, "reason": data.reason})
+    return wf.case
+
