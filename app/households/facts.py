@@ -73,7 +73,7 @@ async def load_record(session: AsyncSession, household_id: uuid.UUID, *,
         .order_by(HouseholdEvent.occurred_on, HouseholdEvent.seq))).all())
     members = list((await session.scalars(
         select(HouseholdMember).where(HouseholdMember.household_id == hid)
-        .order_by(HouseholdMember.joined_on, HouseholdMember.created_at, HouseholdMember.id))).all())
+        .order_by(HouseholdMember.joined_on, HouseholdMember.relation, HouseholdMember.id))).all())
     versions: dict[uuid.UUID, list[MemberAttributeVersion]] = defaultdict(list)
     if members:
         rows = await session.scalars(
