@@ -39,7 +39,9 @@ async def exited_2017(client, admin, **kw):
 
 
 async def test_exit_on_2017_06_30_is_retained_through_2019_06_30_not_07_01(client, admin):
-    hh = await exited_2017(client, admin)
+    hh = await exited_2017(client, admin, members=[
+        member("02", birth="19660512"),
+        member("20", birth="20080901", labour_capacity="none", in_school=True)])
     child = child_of(hh)["id"]
     on_end = await ents(client, admin, hh, "2019-06-30")
     assert on_end["status"] == "exited"
@@ -51,7 +53,7 @@ async def test_exit_on_2017_06_30_is_retained_through_2019_06_30_not_07_01(clien
     credit = item(on_end, "microcredit_interest_subsidy", None)
     assert (credit["eligible"], credit["basis"]) == (True, "retained")
     print("\nentitlements answer of a retained household (GET …/entitlements?as_of=2019-06-30):")
-    print(json.dumps(on_end, ensure_ascii=False, indent=1))
+    print(json.dumps(on_end, ensure_ascii=False, indent=1))  # shown in the closing note
 
     after = await ents(client, admin, hh, "2019-07-01")
     aid = item(after, "education_aid", child)
