@@ -56,6 +56,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = db
     app.state.tokens = TokenService(settings)
     app.state.principal_resolvers = []
+    from app.pairings.signin import first_secretary_region
+
+    app.state.principal_resolvers.append(first_secretary_region)  # (十八) a secretary's village
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestContextMiddleware)

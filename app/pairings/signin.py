@@ -1,0 +1,39 @@
+"""First secretaries sign in (十八 駐村): their region is the village of their active pairing.
+
+A user with role first_secretary is linked to a helper (the token carries `helper_id`). On each
+request this resolver replaces the principal's region by the village of the helper's
+first_secretary pairing active today (Asia/Shanghai), so the platform's region scoping shows them
+that one village; with no active pairing the region is "" and they see nothing
+(`region_filter` answers false for an empty prefix).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from fastapi import Request
+from sqlalchemy import or_, select
+
+from app.auth.principal import Principal
+from app.kit import dates
+from app.models.pairings import Pairing
+
+
+async def first_secretary_region(request: Request, principal: Principal) -> Principal:
+    """The principal with the first secretary's village as region (or "" when none today)."""
+    if principal.kind != "user" or principal.role != "first_secretary":
+        return principal
+    village = None
+    if principal.helper_id is not None:
+        on = dates.today()
+        # One indexed lookup (ix_pairing_helper_kind_start); its own short transaction, since
+        # the principal is resolved before the request's session exists.
+        async with request.app.state.db.sessionmaker() as session:
+            village = await session.scalar(
+                select(Pairing.region_code)
+                .where(Pairing.helper_id == principal.helper_id,
+                       Pairing.kind == "first_secretary", Pairing.start_date <= on,
+                       or_(Pairing.end_date.is_(None), Pairing.end_date >= on))
+                .order_by(Pairing.start_date.desc()).limit(1))
+    return replace(principal, region_code=village or "",
+                   extra={**principal.extra, "first_secretary_village": village or ""})

@@ -1,0 +1,34 @@
+"""GET /api/v1/reports/pairing-coverage: 三落實 on a date (clauses 八, 十七, 十八).
+
+Registered households without a responsible cadre (P1), weak villages (R2) without a first
+secretary (P2) or a helping unit, and counts by 市(區); the queries are in app.pairings.coverage.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.principal import Principal, require
+from app.db import session_dependency
+from app.errors import COMMON_ERRORS
+from app.kit.dates import today
+from app.pairings.coverage import PairingCoverage, pairing_coverage
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=COMMON_ERRORS)
+Session = Depends(session_dependency, scope="function")
+
+
+@router.get("/pairing-coverage", response_model=PairingCoverage, name="reports_pairing_coverage")
+async def reports_pairing_coverage(
+    region_code: str | None = Query(None, pattern=r"^[0-9]{12}$",
+                                    description="default: the caller's region"),
+    as_of: date | None = Query(None, description="default: today (Asia/Shanghai)"),
+    limit: int = Query(500, ge=0, le=5000, description="most gaps listed of each kind"),
+    session: AsyncSession = Session,
+    principal: Principal = Depends(require("reports:read")),
+) -> PairingCoverage:
+    """Households without a responsible cadre and weak villages without a first secretary or unit."""
+    return await pairing_coverage(session, principal, region_code, as_of or today(), limit)
