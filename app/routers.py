@@ -3,12 +3,14 @@
 from app.audit.router import router as audit_router
 from app.auth.router import jwks_router
 from app.auth.router import router as auth_router
+from app.dibao.router import router as dibao_router
 from app.events.router import router as events_router
 from app.health.router import router as health_router
 from app.households.router import router as households_router
 from app.pairings.router import helpers_router, pairings_router
 from app.policy_lines.router import router as policy_lines_router
 from app.regions.router import router as regions_router
+from app.reports.dibao_coverage import router as dibao_coverage_router
 from app.reports.pairing_coverage import router as pairing_coverage_router
 from app.villages.router import router as villages_router
 from app.webhooks.router import router as webhooks_router
@@ -24,6 +26,8 @@ ROUTERS = [
     helpers_router,
     pairings_router,
     pairing_coverage_router,
+    dibao_router,
+    dibao_coverage_router,
     events_router,
     webhooks_router,
     audit_router,

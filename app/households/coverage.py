@@ -16,4 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 async def dibao_coverage(session: AsyncSession, member_ids: list[UUID], on: date) -> dict[UUID, str]:
     """Members covered by an active dibao grant on `on`: member id → a short detail such as
     "dibao grant 2016-05 onward". Members not covered are absent."""
-    return {}
+    # (十四) filled by the dibao module: grants active on the date, from its cases and steps.
+    # Imported here: app.dibao reads the household facts module, which imports this one.
+    from app.dibao.coverage import member_coverage
+
+    return await member_coverage(session, member_ids, on)

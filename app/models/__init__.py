@@ -1,5 +1,6 @@
 """All models, imported so that Base.metadata knows every table."""
 
+from app.models import dibao  # noqa: F401
 from app.models import households, policy_lines  # noqa: F401
 from app.models import pairings, villages  # noqa: F401
 from app.models import webhooks  # noqa: F401
