@@ -2,6 +2,7 @@
 
 from app.models import dibao  # noqa: F401
 from app.models import households, policy_lines  # noqa: F401
+from app.models import insurance  # noqa: F401
 from app.models import pairings, villages  # noqa: F401
 from app.models import webhooks  # noqa: F401
 from app.models.accounts import Client, LoginFailure, RefreshToken, User

@@ -1,0 +1,165 @@
+"""Set-based facts for a roster: the `HouseholdFacts` of many households on one date, in a handful
+of queries per chunk of households, never one per person.
+
+This is the bulk twin of `app.households.facts.load_household_facts` (owned by the households
+module). It reads the same tables, builds the same `HouseholdRecord` shape from plain rows and then
+reuses that module's pure helpers (status, exit in force, retention, membership on a date, support
+type, the MemberFacts builder), so both loaders answer alike; a test compares them. What differs
+is how dibao coverage is asked: once for every member current on the date, and once per distinct
+day-before-exit among retained households (R7 snapshot), instead of once per household.
+
+Queries per chunk: households, events, members, attribute versions, coverage on the date, plus one
+coverage call per distinct exit date in the chunk. Candidates (households registered on the date,
+or exited with the date possibly inside the retention) come from one query for the whole region.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.households.coverage import dibao_coverage
+from app.households.facts import (
+    HouseholdRecord,
+    _member_facts,
+    events_until,
+    exit_in_force,
+    members_on,
+    retention_of_exit,
+    status_of,
+    support_type_on,
+)
+from app.policy.dates import day_before
+from app.policy.entitlements import HouseholdFacts
+
+CHUNK = 10_000  # households per chunk: bounds memory, keeps the query count a handful per chunk
+
+# The latest event on or before the date decides the status (R6). An exit keeps the household a
+# candidate while the date may still lie within its retention (R7); the pure rule decides exactly,
+# this is only a superset (Postgres clamps month arithmetic to the month's end as the rule does).
+_CANDIDATES = text("""
+SELECT last.household_id FROM (
+    SELECT DISTINCT ON (e.household_id) e.household_id, e.kind, e.occurred_on, e.retention_months
+    FROM household_event e JOIN household h ON h.id = e.household_id
+    WHERE e.occurred_on <= :on AND h.village_code LIKE :prefix
+    ORDER BY e.household_id, e.occurred_on DESC, e.seq DESC
+) AS last
+WHERE last.kind IN ('register', 'return')
+   OR (last.kind = 'exit'
+       AND last.occurred_on + make_interval(months => coalesce(last.retention_months, 24)) >= :on)
+ORDER BY last.household_id
+""")
+
+_HOUSEHOLDS = text("""
+SELECT id, village_code, registered_on FROM household WHERE id = ANY(:ids)
+""")
+_EVENTS = text("""
+SELECT household_id, kind, occurred_on, seq, retention_months FROM household_event
+WHERE household_id = ANY(:ids) ORDER BY household_id, occurred_on, seq
+""")
+_MEMBERS = text("""
+SELECT id, household_id, name, id_number_enc, id_hash, birth_date, joined_on, left_on
+FROM household_member WHERE household_id = ANY(:ids)
+ORDER BY household_id, joined_on, relation, id
+""")
+_VERSIONS = text("""
+SELECT v.id, v.member_id, v.effective_from, v.labour_capacity, v.health, v.disability_category,
+       v.disability_grade, v.in_school, v.stable_nonfarm_employment, v.tekun_since
+FROM member_attribute_version v JOIN household_member m ON m.id = v.member_id
+WHERE m.household_id = ANY(:ids)
+ORDER BY v.effective_from, v.id
+""")
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """One household's facts on the date with its stored record (for names, ID numbers, village)."""
+
+    record: HouseholdRecord
+    facts: HouseholdFacts
+
+
+async def candidate_households(session: AsyncSession, on: date, prefix: str) -> list[uuid.UUID]:
+    """Households whose village lies under `prefix` that are registered on `on`, or exited with
+    `on` possibly within the retention (R6, R7): one query."""
+    rows = await session.execute(_CANDIDATES, {"on": on, "prefix": f"{prefix}%"})
+    return [r[0] for r in rows]
+
+
+async def load_records(session: AsyncSession, ids: list[uuid.UUID]) -> list[HouseholdRecord]:
+    """The stored records of these households (events, members, versions) in four queries."""
+    households = (await session.execute(_HOUSEHOLDS, {"ids": ids})).all()
+    events: dict[uuid.UUID, list] = defaultdict(list)
+    for e in (await session.execute(_EVENTS, {"ids": ids})).all():
+        events[e.household_id].append(e)
+    members: dict[uuid.UUID, list] = defaultdict(list)
+    for m in (await session.execute(_MEMBERS, {"ids": ids})).all():
+        members[m.household_id].append(m)
+    versions: dict[uuid.UUID, list] = defaultdict(list)
+    for v in (await session.execute(_VERSIONS, {"ids": ids})).all():
+        versions[v.member_id].append(v)
+    out = []
+    for h in households:
+        ms = members.get(h.id, [])
+        out.append(HouseholdRecord(
+            household=h, events=events.get(h.id, []), members=ms,
+            versions={m.id: versions[m.id] for m in ms if m.id in versions},
+            assessments=[], measures=[]))
+    return out
+
+
+def _facts(rec: HouseholdRecord, on: date, coverage: dict[uuid.UUID, str],
+           snapshot: HouseholdFacts | None) -> HouseholdFacts:
+    # The same construction as app.households.facts._facts, with coverage already known.
+    current = members_on(rec, on)
+    entries = [e for e in events_until(rec, on) if e.kind in ("register", "return")]
+    exit_event = exit_in_force(rec, on)
+    retention = retention_of_exit(exit_event) if exit_event is not None else None
+    kind, _ = support_type_on(rec, on)
+    return HouseholdFacts(
+        household_id=rec.household.id,
+        status_on_date=status_of(rec, on),
+        registered_on=entries[-1].occurred_on if entries else None,
+        support_type=kind,
+        members=[_member_facts(rec, m, on, coverage) for m in current],
+        exit_date=retention.exit_date if retention else None,
+        retention_end=retention.retention_end if retention else None,
+        snapshot_before_exit=snapshot,
+    )
+
+
+async def facts_of_records(session: AsyncSession, records: list[HouseholdRecord],
+                           on: date) -> list[Loaded]:
+    """Section 3 + R7: the HouseholdFacts of each record on `on`, with the day-before-exit
+    snapshot of exited households; dibao coverage asked once per distinct date."""
+    current = [m.id for rec in records for m in members_on(rec, on)]
+    coverage = await dibao_coverage(session, current, on) if current else {}
+    by_exit: dict[date, list[HouseholdRecord]] = defaultdict(list)
+    for rec in records:
+        event = exit_in_force(rec, on)
+        if event is not None:
+            by_exit[event.occurred_on].append(rec)
+    snapshots: dict[uuid.UUID, HouseholdFacts] = {}
+    for exit_date, recs in sorted(by_exit.items()):
+        before = day_before(exit_date)
+        ids = [m.id for rec in recs for m in members_on(rec, before)]
+        cov = await dibao_coverage(session, ids, before) if ids else {}
+        for rec in recs:
+            snapshots[rec.household.id] = _facts(rec, before, cov, None)
+    return [Loaded(rec, _facts(rec, on, coverage, snapshots.get(rec.household.id)))
+            for rec in records]
+
+
+async def roster_facts(session: AsyncSession, on: date, prefix: str,
+                       chunk: int = CHUNK) -> AsyncIterator[list[Loaded]]:
+    """Every candidate household under `prefix` on `on`, in chunks of `chunk` households."""
+    ids = await candidate_households(session, on, prefix)
+    for start in range(0, len(ids), chunk):
+        records = await load_records(session, ids[start:start + chunk])
+        yield await facts_of_records(session, records, on)

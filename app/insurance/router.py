@@ -1,0 +1,138 @@
+"""/api/v1/insurance: schemes (I1, I4), rosters (I2) and the exchange (I3)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.principal import Principal, require
+from app.db import session_dependency
+from app.errors import COMMON_ERRORS, problem_responses
+from app.insurance import service
+from app.insurance.schemas import (
+    MAX_CONFIRMATIONS,
+    ConfirmationIn,
+    ConfirmationsOut,
+    EntryOut,
+    Kind,
+    RosterIn,
+    RosterOut,
+    RosterTotals,
+    SchemeIn,
+    SchemeOut,
+    SchemePatch,
+)
+from app.insurance.service.schemes import scheme_dict
+from app.kit.etag import not_modified, require_if_match, set_etag
+from app.kit.pagination import PageParams, page_params
+from app.kit.schemas import Page
+
+router = APIRouter(prefix="/api/v1/insurance", tags=["insurance"], responses=COMMON_ERRORS)
+Session = Depends(session_dependency, scope="function")
+State = Literal["pending", "confirmed", "rejected", "withdrawn"]
+_CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+              "description": "JSON page, or CSV (UTF-8 with BOM) with Accept: text/csv"}}
+
+
+@router.get("/schemes", response_model=Page[SchemeOut], name="insurance_schemes_list")
+async def insurance_schemes_list(
+    year: int | None = None, kind: Kind | None = None,
+    params: PageParams = Depends(page_params), session: AsyncSession = Session,
+    principal: Principal = Depends(require("insurance:read")),
+) -> Page[SchemeOut]:
+    """List insurance schemes by year and kind (I1)."""
+    rows, cursor = await service.list_schemes(session, params, year, kind)
+    return Page[SchemeOut](items=[SchemeOut.model_validate(scheme_dict(r)) for r in rows],
+                           next_cursor=cursor)
+
+
+@router.post("/schemes", response_model=SchemeOut, status_code=201,
+             name="insurance_schemes_create", responses=problem_responses(409))
+async def insurance_schemes_create(
+    body: SchemeIn, response: Response, session: AsyncSession = Session,
+    principal: Principal = Depends(require("insurance:write")),
+) -> SchemeOut:
+    """Set the scheme of a year and kind: premium, reference date, funding body, shares (I1, I4)."""
+    scheme = await service.create_scheme(session, principal, body)
+    set_etag(response, scheme.version)
+    return SchemeOut.model_validate(scheme_dict(scheme))
+
+
+@router.get("/schemes/{year}/{kind}", response_model=SchemeOut, name="insurance_schemes_get")
+async def insurance_schemes_get(
+    year: int, kind: Kind, request: Request, response: Response,
+    session: AsyncSession = Session, principal: Principal = Depends(require("insurance:read")),
+):
+    """One scheme, with its ETag."""
+    scheme = await service.get_scheme(session, year, kind)
+    cached = not_modified(request, scheme.version)
+    if cached is not None:
+        return cached
+    set_etag(response, scheme.version)
+    return SchemeOut.model_validate(scheme_dict(scheme))
+
+
+@router.patch("/schemes/{year}/{kind}", response_model=SchemeOut, name="insurance_schemes_update",
+              responses=problem_responses(409, 412, 428))
+async def insurance_schemes_update(
+    year: int, kind: Kind, body: SchemePatch, request: Request, response: Response,
+    session: AsyncSession = Session, principal: Principal = Depends(require("insurance:write")),
+) -> SchemeOut:
+    """Change a scheme before its roster is generated (If-Match); every version is kept."""
+    scheme = await service.update_scheme(session, principal, year, kind, body,
+                                         lambda v: require_if_match(request, v))
+    set_etag(response, scheme.version)
+    return SchemeOut.model_validate(scheme_dict(scheme))
+
+
+@router.post("/rosters", response_model=RosterOut, name="insurance_rosters_generate")
+async def insurance_rosters_generate(
+    body: RosterIn, session: AsyncSession = Session,
+    principal: Principal = Depends(require("insurance:write")),
+) -> RosterOut:
+    """Generate or refresh a roster over the caller's region; answers what changed (I2)."""
+    r = await service.generate_roster(session, principal, body.year, body.kind)
+    return RosterOut(year=r.scheme.year, kind=r.scheme.kind, reference_date=r.scheme.reference_date,
+                     region_code=r.region_code, added=r.added, removed=r.removed,
+                     unchanged=r.unchanged, flagged=r.flagged, refreshed=r.refreshed,
+                     totals=RosterTotals(**r.totals))
+
+
+@router.get("/rosters/{year}/{kind}/entries", response_model=Page[EntryOut],
+            name="insurance_roster_entries", responses=_CSV)
+async def insurance_roster_entries(
+    year: int, kind: Kind, request: Request,
+    state: State | None = None, flagged: bool | None = None,
+    district_code: str | None = Query(None, pattern=r"^[0-9]{6}000000$"),
+    params: PageParams = Depends(page_params), session: AsyncSession = Session,
+    principal: Principal = Depends(require("insurance:read")),
+):
+    """The roster's rows in the caller's region: JSON pages, or CSV with Accept: text/csv (I3)."""
+    filters = {"state": state, "flagged": flagged, "district_code": district_code}
+    settings = request.app.state.settings
+    if "text/csv" in request.headers.get("accept", ""):
+        export = await service.csv_export(session, request.app.state.db, settings, principal,
+                                          year, kind, **filters)
+        return StreamingResponse(
+            export.chunks, media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{export.filename}"'})
+    items, cursor = await service.list_entries(session, settings, principal, year, kind,
+                                               params, **filters)
+    return Page[EntryOut](items=[EntryOut.model_validate(i) for i in items], next_cursor=cursor)
+
+
+@router.post("/rosters/{year}/{kind}/confirmations", response_model=ConfirmationsOut,
+             name="insurance_roster_confirmations", responses=problem_responses(413))
+async def insurance_roster_confirmations(
+    year: int, kind: Kind, request: Request,
+    items: list[ConfirmationIn] = Body(..., description=f"at most {MAX_CONFIRMATIONS} rows"),
+    session: AsyncSession = Session, principal: Principal = Depends(require("insurance:write")),
+) -> ConfirmationsOut:
+    """Apply the health-insurance system's confirmations and rejections, one result per row (I3)."""
+    out = await service.apply_confirmations(session, request.app.state.settings, principal,
+                                            year, kind, items)
+    return ConfirmationsOut(year=year, kind=kind, received=len(items), applied=out.applied,
+                            counts=out.counts, results=out.results)
