@@ -21,6 +21,7 @@ router = APIRouter(prefix="/api/v1", tags=["events"], responses=COMMON_ERRORS)
 
 class EventOut(Out):
     id: int
+    position: int
     at: datetime
     type: str
     entity_type: str

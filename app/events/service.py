@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import jsonable
@@ -30,24 +30,22 @@ async def emit(
 async def list_events(
     session: AsyncSession, principal: Principal, after: int, types: list[str], limit: int
 ) -> tuple[list[Event], int]:
-    """Events after the cursor, oldest first, in the principal's region.
+    """Events after the cursor (a feed position), oldest first, in the principal's region.
 
-    Only events of transactions older than every transaction still running are shown: an event
-    committed late with a lower id would otherwise be skipped by a client that already moved past
-    it. Answers the events and the cursor to pass next time.
+    Positions are given at commit in increasing order (see migration 0008), so no event can
+    appear later below a position already read. Answers the events and the next cursor.
     """
-    horizon = select(text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")).scalar_subquery()
-    stmt = select(Event).where(Event.id > after, Event.txid < horizon)
+    stmt = select(Event).where(Event.position > after)
     if principal.region_code != "321200000000":
         stmt = stmt.where(region_filter(principal, Event.region_code))
     if types:
         stmt = stmt.where(or_(*[
             Event.type.like(t[:-1] + "%") if t.endswith("*") else Event.type == t for t in types
         ]))
-    rows = list((await session.scalars(stmt.order_by(Event.id).limit(limit))).all())
-    cursor = rows[-1].id if rows else after
+    rows = list((await session.scalars(stmt.order_by(Event.position).limit(limit))).all())
+    cursor = rows[-1].position if rows else after
     return rows, cursor
 
 
-async def latest_event_id(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.coalesce(func.max(Event.id), 0))) or 0)
+async def latest_position(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.coalesce(func.max(Event.position), 0))) or 0)

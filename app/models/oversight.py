@@ -36,9 +36,11 @@ class Event(Base):
     __tablename__ = "event"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    # The feed's order. Given at commit by a deferred trigger under a short advisory lock, so
+    # positions become visible in increasing order: a reader that has seen position N will never
+    # later find an event below N (ids, drawn at insert, can commit out of order).
+    position: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     at: Mapped[datetime] = created_at()
-    # The writing transaction; readers only see events of transactions that can no longer be
-    # running, so a cursor never skips an event committed late with a lower id.
     txid: Mapped[int] = mapped_column(
         BigInteger, server_default=text("(pg_current_xact_id()::text::bigint)"), index=True
     )

@@ -14,7 +14,7 @@ from app.models.base import Base, created_at, uuid_pk
 class Webhook(Base):
     """A subscription: events of some types in a region are POSTed, in order, to a URL.
 
-    `cursor` is the id of the last event delivered; a failing endpoint is retried with backoff
+    `cursor` is the feed position of the last event delivered; a failing endpoint is retried with backoff
     and nothing after it is skipped, so no event is ever lost."""
 
     __tablename__ = "webhook"

@@ -29,7 +29,7 @@ from app.auth.scoping import ensure_in_region, region_filter
 from app.config import Settings
 from app.db import Database
 from app.errors import NotFound, Unprocessable
-from app.events.service import latest_event_id, list_events
+from app.events.service import latest_position, list_events
 from app.kit.pagination import PageParams, paginate
 from app.models.oversight import Event
 from app.models.regions import Region
@@ -58,7 +58,7 @@ async def create(session: AsyncSession, principal: Principal, data, settings: Se
         raise Unprocessable("region.unknown", f"Region {region_code} does not exist.")
     ensure_in_region(principal, region_code, "region")
     secret = new_secret()
-    cursor = 0 if data.from_start else await latest_event_id(session)
+    cursor = 0 if data.from_start else await latest_position(session)
     hook = Webhook(id=uuid.uuid4(), url=str(data.url), secret_enc=pii.encrypt(settings, secret),
                    types=list(data.types), region_code=region_code, owner=principal.actor,
                    active=True, cursor=cursor, failures=0, version=1)
@@ -106,7 +106,7 @@ async def list_deliveries(session: AsyncSession, hook: Webhook, params: PagePara
 
 
 def _payload(e: Event) -> bytes:
-    return json.dumps({"id": e.id, "at": e.at.isoformat(), "type": e.type,
+    return json.dumps({"id": e.id, "position": e.position, "at": e.at.isoformat(), "type": e.type,
                        "entity_type": e.entity_type, "entity_id": e.entity_id,
                        "region_code": e.region_code, "payload": e.payload},
                       ensure_ascii=False, separators=(",", ":")).encode()
@@ -142,7 +142,7 @@ async def _deliver_hook(session: AsyncSession, hook: Webhook, http: httpx.AsyncC
             hook.next_attempt_at = now + timedelta(
                 seconds=min(MAX_BACKOFF_SECONDS, 2 ** min(hook.failures, 12)))
             break
-        hook.cursor, hook.failures, hook.next_attempt_at, hook.last_error = event.id, 0, None, None
+        hook.cursor, hook.failures, hook.next_attempt_at, hook.last_error = event.position, 0, None, None
         sent += 1
     return sent
 

@@ -138,7 +138,7 @@ async def test_event_feed_is_ordered_scoped_and_filtered(client, admin, make_use
     feed = (await client.get("/api/v1/events", headers=admin)).json()
     created = [e for e in feed["items"] if e["type"] == "region.created"]
     assert [e["entity_id"] for e in created] == ["321283100000", "321281100000"]
-    assert [e["id"] for e in feed["items"]] == sorted(e["id"] for e in feed["items"])
+    assert [e["position"] for e in feed["items"]] == sorted(e["position"] for e in feed["items"])
     # A 泰興 officer syncs only 泰興's changes.
     taixing = await make_user("district_officer", "321283000000")
     mine = (await client.get("/api/v1/events", headers=taixing)).json()["items"]
@@ -152,16 +152,28 @@ async def test_event_feed_is_ordered_scoped_and_filtered(client, admin, make_use
     assert len(only["items"]) == 1 and only["items"][0]["entity_id"] == "321283100000"
 
 
-async def test_events_of_a_running_transaction_are_not_shown_yet(client, admin, db):
+async def test_an_event_committed_late_is_not_skipped_by_a_reader(client, admin, db):
     from app.events.service import emit
 
     async with db.sessionmaker() as open_tx:
         await emit(open_tx, "test.pending", "test", "1", "321283000000", {})
-        await open_tx.flush()
-        await client.post("/api/v1/regions", headers=admin, json=TOWN)  # commits after
-        feed = (await client.get("/api/v1/events", headers=admin)).json()["items"]
-        # the later-committed region event must not be served before the pending one
-        assert all(e["type"] != "region.created" for e in feed)
+        await open_tx.flush()  # this event holds the lower id...
+        await client.post("/api/v1/regions", headers=admin, json=TOWN)  # ...this one commits first
+        first = (await client.get("/api/v1/events", headers=admin)).json()
+        assert [e["type"] for e in first["items"]] == ["region.created"]
         await open_tx.commit()
-    feed = (await client.get("/api/v1/events", headers=admin)).json()["items"]
-    assert [e["type"] for e in feed] == ["test.pending", "region.created"]
+    # a client resuming from its cursor still gets the late event: positions follow commits
+    rest = (await client.get("/api/v1/events", headers=admin,
+                             params={"after": first["next_cursor"]})).json()
+    assert [e["type"] for e in rest["items"]] == ["test.pending"]
+    assert rest["items"][0]["position"] > first["items"][0]["position"]
+    assert rest["items"][0]["id"] < first["items"][0]["id"]
+
+
+async def test_a_long_transaction_does_not_stall_the_feed(client, admin, db):
+    async with db.sessionmaker() as long_tx:
+        await long_tx.execute(__import__("sqlalchemy").text("SELECT pg_current_xact_id()"))
+        await client.post("/api/v1/regions", headers=admin, json=TOWN)
+        feed = (await client.get("/api/v1/events", headers=admin)).json()["items"]
+        assert [e["type"] for e in feed] == ["region.created"]
+        await long_tx.rollback()
