@@ -16,18 +16,19 @@ from typing import Any
 
 from stdnum.cn import ric
 
-_seq = itertools.count(1)
+# Defaults take sequence numbers 500-999; tests that pick `seq` themselves use 1-499, so a chosen
+# number never collides with a default one (whatever order the tests run in).
+_seq = itertools.count(0)
 
 
 def valid_id(birth: str = "19660512", county: str = "321283", seq: int | None = None,
              sex: str | None = None) -> str:
     """A GB 11643 number with a correct check digit: county (6) + birth YYYYMMDD + seq (3).
 
-    `seq` picks the 3-digit sequence (its last digit's parity is the sex: odd male); by default
-    a fresh one per call; `sex` ("male"/"female") adjusts the last digit to match.
+    `seq` picks the 3-digit sequence (1-499; its last digit's parity is the sex: odd male); by
+    default a fresh one in 500-999 per call; `sex` ("male"/"female") adjusts the last digit.
     """
-    n = next(_seq) if seq is None else seq
-    order = n % 1000
+    order = 500 + next(_seq) % 500 if seq is None else seq % 1000
     if sex is not None and (order % 2 == 1) != (sex == "male"):
         order = (order + 1) % 1000
     body = f"{county}{birth}{order:03d}"
