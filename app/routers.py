@@ -7,6 +7,7 @@ from app.dibao.router import router as dibao_router
 from app.events.router import router as events_router
 from app.health.router import router as health_router
 from app.households.router import router as households_router
+from app.imports.router import router as imports_router
 from app.insurance.router import router as insurance_router
 from app.pairings.router import helpers_router, pairings_router
 from app.policy_lines.router import router as policy_lines_router
@@ -30,6 +31,7 @@ ROUTERS = [
     dibao_router,
     dibao_coverage_router,
     insurance_router,
+    imports_router,
     events_router,
     webhooks_router,
     audit_router,

@@ -7,6 +7,7 @@ from app.models import pairings, villages  # noqa: F401
 from app.models import webhooks  # noqa: F401
 from app.models.accounts import Client, LoginFailure, RefreshToken, User
 from app.models.base import Base
+from app.models.imports import ImportJob, ImportRowError  # noqa: F401
 from app.models.oversight import AuditLog, Event, IdempotentRequest
 from app.models.regions import Area, AreaTown, Region
 

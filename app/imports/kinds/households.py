@@ -1,0 +1,321 @@
+"""Households with their members and assessment: one row per member, the rows of a household
+together and sharing its key (`household_key`). Each household passes what
+`POST /api/v1/households` checks: the API's schema (HouseholdIn), the village in the caller's
+region, causes (registry.check_causes), one head, GB 11643 numbers (policy.ids), no number twice,
+and R1/R6 registration (policy.lifecycle.check_register against the line in force)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from app import pii
+from app.auth.scoping import principal_prefix
+from app.errors import DomainError
+from app.households.schemas import HouseholdIn
+from app.households.service.registry import HEAD, check_causes
+from app.imports import values as V
+from app.imports.kinds.base import Kind, RowError, StageTable, pydantic_errors, shown, text_of
+from app.imports.kinds.sql import HOUSEHOLD_STEPS, reject_units_with_errors, run_steps
+from app.models.regions import Region
+from app.policy import ids, lifecycle
+from app.policy.errors import InvalidIdNumber, NoLineInForce
+from app.policy.income import AssessmentFacts, default_assessed_on
+from app.policy.lines import district_code_of
+from app.policy.lines import line_in_force as rule_line_in_force
+from app.policy_lines.service import line_versions
+
+HOUSEHOLD_FIELDS = ("household_key", "village_code", "group", "address", "registered_on",
+                    "cause_main", "cause_others", "assessment_year", "wage_income",
+                    "business_income", "property_income", "transfer_income", "production_costs",
+                    "net_income", "assessed_on")
+MEMBER_FIELDS = ("name", "id_number", "relation", "labour_capacity", "health",
+                 "disability_category", "disability_grade", "in_school",
+                 "stable_nonfarm_employment", "tekun_since", "joined_on")
+_ASSESSMENT = {"assessment_year": "year", "wage_income": "wage_income",
+               "business_income": "business_income", "property_income": "property_income",
+               "transfer_income": "transfer_income", "production_costs": "production_costs",
+               "assessed_on": "assessed_on"}
+_BACK = {"year": "assessment_year", "main": "cause_main", "others": "cause_others"}
+
+MEMBER_STAGE = StageTable("stg_member", (
+    ("id", "uuid"), ("household_id", "uuid"), ("line", "int"), ("name", "text"),
+    ("id_number_enc", "bytea"), ("id_hash", "bytea"), ("masked", "text"), ("birth_date", "date"),
+    ("sex", "text"), ("relation", "text"), ("joined_on", "date"), ("labour_capacity", "text"),
+    ("health", "text"), ("disability_category", "int"), ("disability_grade", "int"),
+    ("in_school", "bool"), ("stable_nonfarm_employment", "bool"), ("tekun_since", "date")))
+
+
+def member_body(v: dict[str, str]) -> dict[str, Any]:
+    """A MemberIn body from a row (labels turned into codes; empty cells left out)."""
+    body: dict[str, Any] = {"name": text_of(v, "name"), "id_number": text_of(v, "id_number"),
+                            "relation": V.relation(text_of(v, "relation")),
+                            "labour_capacity": V.label(text_of(v, "labour_capacity"), V.LABOUR),
+                            "health": V.label(text_of(v, "health"), V.HEALTH)}
+    cat, grade = text_of(v, "disability_category"), text_of(v, "disability_grade")
+    if cat or grade:
+        body["disability"] = {"category": cat, "grade": grade}
+    for f in ("in_school", "stable_nonfarm_employment"):
+        if text_of(v, f):
+            body[f] = V.boolean(v[f])
+    for f in ("tekun_since", "joined_on"):
+        if text_of(v, f):
+            body[f] = V.day(v[f])
+    return body
+
+
+def member_loc_field(rest: tuple) -> str | None:
+    if not rest:
+        return None
+    if rest[0] == "disability":
+        return "disability_" + str(rest[1]) if len(rest) > 1 else "disability_category"
+    return str(rest[0])
+
+
+def parse_member_id(number: str, on, line: int) -> ids.ParsedId | RowError:
+    """Section 2 (GB 11643) through the policy rule; the error carries the rule's code."""
+    try:
+        return ids.parse_id_number(number, on=on)
+    except InvalidIdNumber as e:
+        return RowError(line, "id_number", e.code, e.detail, shown("id_number", number))
+
+
+def member_record(settings, household_id: uuid.UUID, line: int, m, p: ids.ParsedId,
+                  joined) -> tuple:
+    d = m.disability
+    return (uuid.uuid4(), household_id, line, m.name, pii.encrypt(settings, p.number),
+            pii.id_hash(settings, p.number), ids.mask_id(p.number), p.birth_date, p.sex,
+            m.relation, joined, m.labour_capacity, m.health, d.category if d else None,
+            d.grade if d else None, m.in_school, m.stable_nonfarm_employment, m.tekun_since)
+
+
+async def villages_in_region(ctx) -> set[str]:
+    """The village codes the caller may import into (loaded once: a few thousand codes)."""
+    prefix = principal_prefix(ctx.principal)
+    if prefix is None:
+        return set()
+    rows = await ctx.session.scalars(select(Region.code).where(
+        Region.level == "village", Region.code.like(f"{prefix}%")))
+    return set(rows.all())
+
+
+async def load_poverty_lines(ctx, villages: set[str]) -> None:
+    """R1 line versions of each 市(區) (a few rows), for the pure rule to pick the one in force."""
+    lines = ctx.cache.setdefault("poverty_lines", {})
+    for district in {district_code_of(v) for v in villages} - set(lines):
+        lines[district] = await line_versions(ctx.session, district)
+
+
+class Households(Kind):
+    name = "households"
+    fields = HOUSEHOLD_FIELDS + MEMBER_FIELDS
+    required = ("household_key", "village_code", "registered_on", "cause_main", "assessment_year",
+                "name", "id_number", "relation", "labour_capacity", "health")
+    tables = (
+        StageTable("stg_household", (
+            ("id", "uuid"), ("hkey", "text"), ("line", "int"), ("village_code", "text"),
+            ("group_name", "text"), ("address", "text"), ("registered_on", "date"),
+            ("cause_main", "text"), ("cause_others", "text[]"), ("year", "int"),
+            ("assessed_on", "date"), ("wage", "numeric"), ("business", "numeric"),
+            ("property", "numeric"), ("transfer", "numeric"), ("costs", "numeric"),
+            ("net", "numeric"), ("persons", "int"), ("reasons", "jsonb"))),
+        MEMBER_STAGE,
+    )
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.key: str | None = None
+        self.group: list[tuple[int, dict[str, str]]] = []
+        self.villages: set[str] = set()
+
+    async def prepare(self) -> None:
+        self.villages = await villages_in_region(self.ctx)
+        await load_poverty_lines(self.ctx, self.villages)
+
+    def accept(self, line: int, values: dict[str, str]) -> None:
+        key = text_of(values, "household_key")
+        if not key:
+            self.reject([RowError(line, "household_key", "field.required",
+                                  "every row names its household")])
+            return
+        if key != self.key:
+            self.close()
+            self.key = key
+        self.group.append((line, values))
+
+    def close(self) -> None:
+        if self.group:
+            self._household(self.group)
+        self.group = []
+        self.key = None
+
+    def _household(self, rows: list[tuple[int, dict[str, str]]]) -> None:
+        lines = [ln for ln, _ in rows]
+        first_line, first = rows[0]
+        why = f"household {text_of(first, 'household_key')} (line {first_line}) is rejected"
+        errors: list[RowError] = []
+        for ln, v in rows[1:]:  # household columns repeated on member rows must agree
+            for f in HOUSEHOLD_FIELDS[1:]:
+                if text_of(v, f) and text_of(first, f) and text_of(v, f) != text_of(first, f):
+                    errors.append(RowError(ln, f, "import.household.inconsistent",
+                                           f"differs from line {first_line} of the same household",
+                                           text_of(v, f)))
+        body: dict[str, Any] = {"village_code": text_of(first, "village_code"),
+                                "registered_on": V.day(text_of(first, "registered_on")),
+                                "causes": {"main": V.label(text_of(first, "cause_main"), V.CAUSES),
+                                           "others": V.many(text_of(first, "cause_others"), V.CAUSES)},
+                                "assessment": {}, "members": [member_body(v) for _, v in rows]}
+        for f, api in (("group", "group"), ("address", "address")):
+            if text_of(first, f):
+                body[api] = text_of(first, f)
+        for f, api in _ASSESSMENT.items():
+            if text_of(first, f):
+                raw = text_of(first, f)
+                body["assessment"][api] = V.day(raw) if f == "assessed_on" else (
+                    raw if f == "assessment_year" else V.money(raw))
+
+        def where(loc: tuple) -> tuple[int, str | None]:
+            if loc and loc[0] == "members" and len(loc) > 1 and isinstance(loc[1], int):
+                return lines[loc[1]], member_loc_field(loc[2:])
+            f = str(loc[-1]) if loc else None
+            return first_line, {v: k for k, v in _ASSESSMENT.items()}.get(f, _BACK.get(f, f))
+
+        def raw(loc: tuple) -> Any:
+            node: Any = body
+            for p in loc:
+                try:
+                    node = node[p]
+                except (KeyError, IndexError, TypeError):
+                    return None
+            return node if not isinstance(node, dict | list) else None
+
+        try:
+            data = HouseholdIn.model_validate(body)
+        except ValidationError as e:
+            self.reject(errors + pydantic_errors(e, where, raw), lines, why)
+            return
+        self._validated(data, rows, lines, first_line, first, errors, why)
+
+    def _validated(self, data: HouseholdIn, rows, lines, first_line, first, errors, why) -> None:
+        ctx = self.ctx
+        if data.village_code not in self.villages:
+            errors.append(RowError(first_line, "village_code", "household.village_unknown",
+                                   f"{data.village_code} is not a village in your region",
+                                   data.village_code))
+        try:
+            check_causes(data.causes, ["cause_others"])
+        except DomainError as e:
+            errors.append(RowError(first_line, "cause_others", e.code, e.detail))
+        heads = [i for i, m in enumerate(data.members) if m.relation == HEAD]
+        if len(heads) != 1:
+            errors.append(RowError(first_line, "relation", "household.head_count",
+                                   f"a household has exactly one head (relation 02), not {len(heads)}"))
+        parsed: list[ids.ParsedId] = []
+        seen: dict[str, int] = {}
+        for ln, m in zip(lines, data.members, strict=True):
+            p = parse_member_id(m.id_number, m.joined_on or data.registered_on, ln)
+            if isinstance(p, RowError):
+                errors.append(p)
+                continue
+            if p.number in seen:
+                errors.append(RowError(ln, "id_number", "member.id_number_repeated",
+                                       f"the same ID number is on line {seen[p.number]}",
+                                       ids.mask_id(p.number)))
+            seen.setdefault(p.number, ln)
+            parsed.append(p)
+        a = data.assessment
+        net = (a.wage_income + a.business_income + a.property_income + a.transfer_income
+               - a.production_costs)
+        given = text_of(first, "net_income")
+        if given:
+            try:
+                stated = Decimal(V.money(given))
+            except InvalidOperation:
+                stated = None
+            if stated is None or stated != net:
+                errors.append(RowError(first_line, "net_income", "import.net_income.mismatch",
+                                       f"net income is wage + business + property + transfer − "
+                                       f"production costs = {net}", given))
+        if errors:
+            self.reject(errors, lines, why)
+            return
+        assessed_on = a.assessed_on or default_assessed_on(a.year)
+        facts = AssessmentFacts(id=None, year=a.year, assessed_on=assessed_on, version=1,
+                                wage=a.wage_income, business=a.business_income,
+                                property=a.property_income, transfer=a.transfer_income,
+                                production_costs=a.production_costs)
+        try:
+            versions = ctx.cache["poverty_lines"][district_code_of(data.village_code)]
+            line = rule_line_in_force(versions, data.village_code, data.registered_on)
+            decision = lifecycle.check_register(facts, line, len(data.members), data.registered_on,
+                                                events=[])
+        except NoLineInForce as e:
+            self.reject([RowError(first_line, "registered_on", e.code, e.detail,
+                                  str(data.registered_on))], lines, why)
+            return
+        if not decision.ok:
+            self.reject([RowError(first_line, "assessment_year", r.code,
+                                  f"{r.reason.rule} ({r.reason.clause}): {r.reason.detail}")
+                         for r in decision.refusals], lines, why)
+            return
+        hid = uuid.uuid4()
+        self.buffers["stg_household"].append((
+            hid, text_of(first, "household_key"), first_line, data.village_code, data.group,
+            data.address, data.registered_on, data.causes.main, list(data.causes.others), a.year,
+            assessed_on, a.wage_income, a.business_income, a.property_income, a.transfer_income,
+            a.production_costs, net, len(data.members),
+            json.dumps([r.as_dict() for r in decision.reasons], ensure_ascii=False, default=str)))
+        out = self.buffers["stg_member"]
+        for ln, m, p in zip(lines, data.members, parsed, strict=True):
+            out.append(member_record(ctx.settings, hid, ln, m, p, m.joined_on or data.registered_on))
+
+    async def check(self) -> None:
+        conn, job = self.ctx.conn, self.ctx.job_id
+        await conn.execute("CREATE INDEX ON stg_member (id_hash)")
+        await conn.execute("ANALYZE stg_member; ANALYZE stg_household")
+        # A household key met twice: its rows are not together (or two households share it).
+        await conn.execute("""
+            INSERT INTO import_error (job_id, line, field, code, message, value)
+            SELECT $1, h.line, 'household_key', 'import.household_key.repeated',
+                   'the rows of a household must be together; key also used on line '
+                   || h.other, h.hkey
+            FROM (SELECT line, hkey, CASE WHEN line = min(line) OVER w THEN max(line) OVER w
+                                          ELSE min(line) OVER w END AS other,
+                         count(*) OVER w AS n
+                  FROM stg_household WINDOW w AS (PARTITION BY hkey)) h
+            WHERE h.n > 1""", job)
+        await conn.execute("""
+            UPDATE stg_household SET rejected = true
+            WHERE hkey IN (SELECT hkey FROM stg_household GROUP BY hkey HAVING count(*) > 1)""")
+        await duplicate_numbers(conn, job, "stg_member")
+        await reject_units_with_errors(conn, job, "stg_household", "stg_member", "household_id")
+
+    async def merge(self) -> dict[str, int]:
+        p = self.ctx.principal
+        n = await run_steps(self.ctx.conn, HOUSEHOLD_STEPS, p.actor, p.name or p.actor,
+                            str(self.ctx.job_id))
+        return {"households": n[0], "members": n[1], "assessments": n[3]}
+
+
+async def duplicate_numbers(conn, job: uuid.UUID, table: str) -> None:
+    """Section 2: a number is held by one current member. Within the file the first row keeps it
+    (member.id_number_repeated on the later ones); against the registry, member.id_number_taken."""
+    await conn.execute(f"""
+        INSERT INTO import_error (job_id, line, field, code, message, value)
+        SELECT $1, m.line, 'id_number', 'member.id_number_repeated',
+               'the same ID number is on line ' || d.first_line, m.masked
+        FROM (SELECT id_hash, min(line) AS first_line FROM {table} GROUP BY id_hash
+              HAVING count(*) > 1) d
+        JOIN {table} m ON m.id_hash = d.id_hash AND m.line > d.first_line""", job)
+    await conn.execute(f"""
+        INSERT INTO import_error (job_id, line, field, code, message, value)
+        SELECT $1, m.line, 'id_number', 'member.id_number_taken',
+               'the ID number belongs to a current member of another household', m.masked
+        FROM {table} m
+        WHERE EXISTS (SELECT 1 FROM household_member hm
+                      WHERE hm.id_hash = m.id_hash AND hm.left_on IS NULL)""", job)

@@ -1,0 +1,194 @@
+"""Running one import job: read the stored file as a stream, validate every row with the kind
+(the API's schemas and policy functions), COPY the valid rows into temporary staging tables in
+batches, run the set-based checks, and merge — all in ONE transaction, so that a crash leaves
+nothing behind, and a file is all or nothing unless `on_error` is `skip`.
+
+Progress (rows read, valid, rejected) is written by a second connection after each batch, so
+that `GET /imports/{id}` shows it while the transaction is still open."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import structlog
+from sqlalchemy import delete, update
+
+from app.audit.service import record
+from app.auth.principal import Principal
+from app.config import Settings
+from app.db import Database
+from app.events.service import emit
+from app.imports.headers import map_headers
+from app.imports.kinds import kind_class
+from app.imports.kinds.base import Context, Kind, RowError
+from app.imports.reader import FileError, iter_rows
+from app.imports.storage import stored_path
+from app.kit.dates import today
+from app.models.imports import ImportJob, ImportRowError
+
+log = structlog.get_logger("xiaokang.imports")
+BATCH = 5000
+PROGRESS_EVERY = 1.0  # seconds between progress writes
+ERROR_COLUMNS = ("job_id", "line", "field", "code", "message", "value")
+
+
+def principal_of(job: ImportJob) -> Principal:
+    p = job.principal
+    return Principal(kind=p["kind"], id=uuid.UUID(p["id"]), name=p.get("name", ""),
+                     role=p.get("role"), scopes=frozenset(p.get("scopes", [])),
+                     region_code=p["region_code"],
+                     helper_id=uuid.UUID(p["helper_id"]) if p.get("helper_id") else None)
+
+
+class _Abort(Exception):
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(code)
+        self.code, self.detail = code, detail
+
+
+async def _progress(db: Database, job_id: uuid.UUID, **values) -> None:
+    async with db.sessionmaker() as s:
+        await s.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
+        await s.commit()
+
+
+async def _flush(ctx: Context, kind: Kind) -> None:
+    for table in kind.tables:
+        rows = kind.buffers[table.name]
+        if rows:
+            await ctx.conn.copy_records_to_table(table.name, records=rows, columns=table.names)
+            rows.clear()
+    if kind.errors:
+        await ctx.conn.copy_records_to_table(
+            "import_error", records=[e.record(ctx.job_id) for e in kind.errors],
+            columns=ERROR_COLUMNS)
+        kind.errors.clear()
+
+
+async def run_job(db: Database, settings: Settings, job_id: uuid.UUID) -> str:
+    """Run a queued job to its end; answers its final state. Safe to run again after a crash:
+    the previous attempt's transaction never committed, so it starts from nothing."""
+    async with db.sessionmaker() as s:
+        job = await s.get(ImportJob, job_id)
+        if job is None or job.state in ("succeeded", "failed"):
+            return job.state if job else "missing"
+        principal = principal_of(job)
+    await _progress(db, job_id, state="running", started_at=datetime.now(UTC),
+                    attempts=ImportJob.attempts + 1, rows_read=0, rows_valid=0, rows_rejected=0)
+    started = time.perf_counter()
+    async with db.sessionmaker() as session:
+        try:
+            # A retried attempt starts from nothing: its earlier report goes (never committed
+            # unless the attempt ended, in which case the state check above returned). This
+            # first statement through the session also opens the transaction that the raw
+            # asyncpg connection below (COPY) then works in.
+            await session.execute(delete(ImportRowError).where(ImportRowError.job_id == job.id))
+            raw = await (await session.connection()).get_raw_connection()
+            ctx = Context(session=session, conn=raw.driver_connection, settings=settings,
+                          principal=principal, job_id=job.id, today=today(), dry_run=job.dry_run)
+            final = await _run(db, ctx, job, stored_path(settings, job.file_hash))
+            await session.commit()
+        except _Abort as e:
+            await session.rollback()
+            final = {"state": "failed", "error_code": e.code, "error_detail": e.detail}
+            await _finish_failed(db, job, principal, final)
+        except Exception as e:
+            # Nothing was written (one transaction); the job says so instead of staying "running".
+            await session.rollback()
+            log.error("import_crashed", job_id=str(job.id), exc_info=e)
+            final = {"state": "failed", "error_code": "import.internal",
+                     "error_detail": f"the import stopped on an unexpected {type(e).__name__}; "
+                                     "nothing was imported"}
+            await _finish_failed(db, job, principal, final)
+        log.info("import_finished", job_id=str(job.id), kind=job.kind, state=final["state"],
+                 seconds=round(time.perf_counter() - started, 2))
+    return final["state"]
+
+
+async def _finish_failed(db: Database, job: ImportJob, principal: Principal, final: dict) -> None:
+    async with db.sessionmaker() as s:
+        await s.execute(update(ImportJob).where(ImportJob.id == job.id).values(
+            **final, finished_at=datetime.now(UTC)))
+        await record(s, principal, "import.failed", "import_job", job.id,
+                     after={"kind": job.kind, "code": final["error_code"],
+                            "detail": final["error_detail"]}, region_code=job.region_code)
+        await s.commit()
+
+
+async def _run(db: Database, ctx: Context, job: ImportJob, path: Path) -> dict:
+    kind = kind_class(job.kind)(ctx)
+    for t in kind.tables:
+        await ctx.conn.execute(t.ddl())
+    await kind.prepare()
+    read = 0
+    mapping_for: dict[tuple[str, ...], dict[str, str]] = {}
+    last = time.monotonic()
+    if not path.exists():
+        raise _Abort("import.file.missing", "the stored file of this job is gone")
+    try:
+        for line, row in iter_rows(path, job.file_format, job.encoding):
+            read += 1
+            if isinstance(row, str):
+                kind.reject([RowError(line, None, "import.row.unreadable", row)])
+                continue
+            keys = tuple(row)
+            mapping = mapping_for.get(keys)
+            if mapping is None:
+                # A header row (CSV, XLSX) must name every required column; JSONL objects may
+                # leave out empty fields, so a missing one is that row's error.
+                mapping = _mapping(kind, keys, check=not mapping_for and job.file_format != "jsonl")
+                if len(mapping_for) < 64:
+                    mapping_for[keys] = mapping
+            kind.accept(line, {f: row[h] for h, f in mapping.items()})
+            if kind.pending() >= BATCH:
+                await _flush(ctx, kind)
+                if time.monotonic() - last > PROGRESS_EVERY:
+                    last = time.monotonic()
+                    await _progress(db, job.id, rows_read=read, rows_rejected=kind.rejected,
+                                    rows_valid=read - kind.rejected)
+    except FileError as e:
+        raise _Abort(e.code, e.detail) from None
+    if read == 0:
+        raise _Abort("import.file.empty", "the file has no data rows")
+    kind.close()
+    await _flush(ctx, kind)
+    await _progress(db, job.id, rows_read=read, rows_rejected=kind.rejected,
+                    rows_valid=read - kind.rejected)
+    await kind.check()
+    rejected = await ctx.conn.fetchval(
+        "SELECT count(DISTINCT line) FROM import_error WHERE job_id = $1", job.id)
+    counts = {"rows_read": read, "rows_valid": read - rejected, "rows_rejected": rejected}
+    written: dict[str, int] = {}
+    if rejected and job.on_error == "abort":
+        state, code = "failed", "import.rows_rejected"
+        detail = f"{rejected} of {read} rows rejected: nothing imported (all or nothing)"
+    else:
+        state, code, detail = "succeeded", None, None
+        if not job.dry_run:
+            written = await kind.merge()
+    summary = {"kind": job.kind, "file_name": job.file_name, "file_hash": job.file_hash,
+               "dry_run": job.dry_run, "on_error": job.on_error, **counts, "written": written,
+               "state": state}
+    await record(ctx.session, ctx.principal, "import.completed" if state == "succeeded"
+                 else "import.failed", "import_job", job.id, after=summary,
+                 region_code=job.region_code)
+    if state == "succeeded" and not job.dry_run:
+        await emit(ctx.session, "import.completed", "import_job", job.id, job.region_code,
+                   {"id": job.id, **summary})
+    values = dict(state=state, error_code=code, error_detail=detail, written=written,
+                  finished_at=datetime.now(UTC), **counts)
+    await ctx.session.execute(update(ImportJob).where(ImportJob.id == job.id).values(**values))
+    return values
+
+
+def _mapping(kind: Kind, headers: tuple[str, ...], check: bool) -> dict[str, str]:
+    mapping, _ignored = map_headers(list(headers), kind.fields)
+    missing = [f for f in kind.required if f not in mapping.values()]
+    if missing and check:
+        raise _Abort("import.file.missing_columns",
+                     f"the {kind.name} file lacks the column(s) {', '.join(missing)} "
+                     f"(headers read: {', '.join(headers)})")
+    return mapping

@@ -1,0 +1,69 @@
+"""The job queue: procrastinate on the application's PostgreSQL (its schema is applied by the
+imports migration). A job is deferred in the same transaction as its `import_job` row, so the two
+exist together or not at all; the worker runs `app.imports.pipeline.run_job`.
+
+`xiaokang worker` runs a worker; `xiaokang serve` (hence `make run`) starts one beside the API.
+A worker that died mid-job leaves its queue entry in `doing`: the next worker to start puts the
+entries of workers silent for over a minute back in the queue, and the job starts again from
+nothing (its transaction never committed)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import procrastinate
+import structlog
+from sqlalchemy import URL, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.db import Database
+
+log = structlog.get_logger("xiaokang.imports.queue")
+QUEUE = "imports"
+TASK = "xiaokang.import"
+STALLED_SECONDS = 60
+
+
+async def defer_import(session: AsyncSession, job_id: uuid.UUID) -> int:
+    """Queue the job in the caller's transaction (procrastinate's own defer function)."""
+    args = json.dumps({"job_id": str(job_id)})
+    return int(await session.scalar(text(
+        "SELECT (procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, :lock, NULL, "
+        "CAST(:args AS jsonb), NULL)::procrastinate_job_to_defer_v1]))[1]"),
+        {"queue": QUEUE, "task": TASK, "lock": f"import:{job_id}", "args": args}))
+
+
+def conninfo(url: URL) -> str:
+    """A libpq connection string for psycopg from the app's SQLAlchemy URL (socket or TCP)."""
+    parts = {"host": url.host or url.query.get("host"), "port": url.port, "user": url.username,
+             "password": url.password, "dbname": url.database}
+    return " ".join(f"{k}='{v}'" for k, v in parts.items() if v)
+
+
+def make_app(settings: Settings, db: Database) -> procrastinate.App:
+    connector = procrastinate.PsycopgConnector(conninfo=conninfo(db.url), min_size=1, max_size=4)
+    app = procrastinate.App(connector=connector)
+
+    @app.task(name=TASK, queue=QUEUE, retry=procrastinate.RetryStrategy(max_attempts=3, wait=10))
+    async def run_import(job_id: str) -> str:
+        from app.imports.pipeline import run_job
+
+        return await run_job(db, settings, uuid.UUID(job_id))
+
+    return app
+
+
+async def run_worker(settings: Settings, db: Database, *, wait: bool = True,
+                     concurrency: int = 1, install_signal_handlers: bool = True) -> None:
+    """Run a worker until stopped (`wait=False`: until the queue is empty)."""
+    app = make_app(settings, db)
+    async with app.open_async():
+        for job in await app.job_manager.get_stalled_jobs(
+                queue=QUEUE, seconds_since_heartbeat=STALLED_SECONDS):
+            log.warning("import_requeued", queue_job=job.id)
+            await app.job_manager.retry_job(job)
+        await app.run_worker_async(queues=[QUEUE], wait=wait, concurrency=concurrency,
+                                   install_signal_handlers=install_signal_handlers,
+                                   listen_notify=wait)

@@ -1,0 +1,97 @@
+"""/api/v1/imports: upload a file as a job, follow its progress, read its error report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
+from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.principal import Principal, require
+from app.db import session_dependency
+from app.errors import COMMON_ERRORS, problem_responses
+from app.imports import service
+from app.imports.schemas import ImportKind, JobOut, OnError, RowErrorOut, job_out
+from app.kit.pagination import PageParams, page_params
+from app.kit.schemas import Page
+
+router = APIRouter(prefix="/api/v1", tags=["imports"], responses=COMMON_ERRORS)
+Session = Depends(session_dependency, scope="function")
+ERROR_COLUMNS = ("line", "field", "code", "message", "value")
+
+
+@router.post("/imports", response_model=JobOut, status_code=202, name="imports_create",
+             responses=problem_responses(409))
+async def imports_create(
+    request: Request, response: Response,
+    file: UploadFile = File(..., description="CSV (UTF-8, UTF-8 with BOM or GB18030), XLSX or JSONL"),
+    kind: ImportKind = Form(...),
+    dry_run: bool = Form(False, description="validate every row, write nothing"),
+    on_error: OnError = Form("abort", description="abort: all or nothing; skip: import the good rows"),
+    session: AsyncSession = Session, principal: Principal = Depends(require("imports:write")),
+) -> JobOut:
+    """Upload a file as an import job (202); a file already imported answers 409."""
+    settings = request.app.state.settings
+    job = await service.create_import(session, settings, principal, file, file.filename or "",
+                                      kind, dry_run, on_error)
+    response.headers["Location"] = f"/api/v1/imports/{job.id}"
+    return job_out(job)
+
+
+@router.get("/imports", response_model=Page[JobOut], name="imports_list")
+async def imports_list(params: PageParams = Depends(page_params), session: AsyncSession = Session,
+                       principal: Principal = Depends(require("imports:write"))) -> Page[JobOut]:
+    """Import jobs of the caller's region."""
+    rows, cursor = await service.list_jobs(session, principal, params)
+    return Page[JobOut](items=[job_out(j) for j in rows], next_cursor=cursor)
+
+
+@router.get("/imports/{job_id}", response_model=JobOut, name="imports_get")
+async def imports_get(job_id: uuid.UUID, session: AsyncSession = Session,
+                      principal: Principal = Depends(require("imports:write"))) -> JobOut:
+    """A job's state and progress (rows read, valid, rejected)."""
+    return job_out(await service.get_job(session, principal, job_id))
+
+
+@router.get("/imports/{job_id}/errors", response_model=Page[RowErrorOut], name="imports_errors",
+            responses={200: {"content": {"text/csv": {}}}})
+async def imports_errors(request: Request, job_id: uuid.UUID,
+                         params: PageParams = Depends(page_params), session: AsyncSession = Session,
+                         principal: Principal = Depends(require("imports:write"))):
+    """Every rejected row with its line, field and error code (JSON pages, or all as CSV with
+    `Accept: text/csv`)."""
+    if "text/csv" in request.headers.get("accept", ""):
+        job = await service.get_job(session, principal, job_id)
+        return StreamingResponse(
+            _csv(request, principal, job_id), media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="import-{job.id}-errors.csv"'})
+    rows, cursor = await service.list_errors(session, principal, job_id, params)
+    return Page[RowErrorOut](items=[RowErrorOut.model_validate(r) for r in rows],
+                             next_cursor=cursor)
+
+
+async def _csv(request: Request, principal: Principal, job_id: uuid.UUID) -> AsyncIterator[str]:
+    # Its own session: the response streams after the request's session has closed.
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(ERROR_COLUMNS)
+    yield "\ufeff" + _drain(buf)  # BOM: Excel opens it as UTF-8
+    async with request.app.state.db.sessionmaker() as s:
+        n = 0
+        async for e in service.stream_errors(s, principal, job_id):
+            writer.writerow((e.line, e.field or "", e.code, e.message, e.value or ""))
+            n += 1
+            if n % 1000 == 0:
+                yield _drain(buf)
+        yield _drain(buf)
+
+
+def _drain(buf: io.StringIO) -> str:
+    out = buf.getvalue()
+    buf.seek(0)
+    buf.truncate()
+    return out
