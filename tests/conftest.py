@@ -1,14 +1,14 @@
 """Test fixtures: a real PostgreSQL, migrated with Alembic, and a fresh database per test.
 
-With DATABASE_URL set, databases are created on that server; otherwise on the embedded server
-under ./.data. A template database is migrated once per run (so migrations are tested) and each
-test gets its own copy, so tests are isolated even when they run concurrent transactions.
+With DATABASE_URL set, the run's database is created on that server; otherwise on the embedded
+server under ./.data. It is migrated once per run with Alembic (so migrations are tested), and
+after each test it is brought back to its just-migrated state (truncate, restore the seeded rows),
+so tests are isolated while still running real concurrent transactions.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -25,7 +25,6 @@ from app.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN = f"xkt_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-_counter = itertools.count()
 
 
 def _server_url() -> URL:
@@ -53,13 +52,57 @@ def server_url() -> URL:
     return _server_url()
 
 
+SEED_SCHEMA = "xk_seed"
+
+
+async def _snapshot_seeds(url: URL) -> tuple[list[str], list[str]]:
+    """Copy the rows the migrations seeded (regions, lines...) aside; answer (tables, seeded)."""
+    conn = await asyncpg.connect(**_connect_kwargs(url))
+    try:
+        tables = [r["tablename"] for r in await conn.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version' ORDER BY tablename")]
+        seeded = []
+        await conn.execute(f'CREATE SCHEMA "{SEED_SCHEMA}"')
+        for t in tables:
+            if await conn.fetchval(f'SELECT EXISTS (SELECT 1 FROM public."{t}")'):
+                await conn.execute(f'CREATE TABLE "{SEED_SCHEMA}"."{t}" AS TABLE public."{t}"')
+                seeded.append(t)
+        return tables, seeded
+    finally:
+        await conn.close()
+
+
+async def _reset(url: URL, tables: list[str], seeded: list[str]) -> None:
+    """Bring the test database back to its just-migrated state (much cheaper than DROP DATABASE,
+    which forces a checkpoint): end stray connections, empty every table, restore the seeded
+    rows."""
+    conn = await asyncpg.connect(**_connect_kwargs(url))
+    try:
+        await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        # replica role: the append-only audit log's guard and FK checks stay quiet
+        await conn.execute("SET session_replication_role = replica")
+        async with conn.transaction():
+            # DELETE, not TRUNCATE: a test leaves a few rows, and deleting them is far cheaper
+            # than new files for every table. Identities continue, so seeded ids stay taken.
+            await conn.execute("; ".join(f'DELETE FROM public."{t}"' for t in tables))
+            for t in seeded:
+                await conn.execute(f'INSERT INTO public."{t}" SELECT * FROM "{SEED_SCHEMA}"."{t}"')
+    finally:
+        await conn.close()
+
+
 @pytest.fixture(scope="session")
 def template_db(server_url: URL):
-    """A database migrated to head once per run; every test copies it."""
-    name = f"{RUN}_tpl"
+    """The run's database, migrated once with Alembic (so migrations are tested); each test
+    starts from its just-migrated state."""
+    name = f"{RUN}_db"
     asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
-    upgrade(server_url.set(database=name))
-    yield name
+    url = server_url.set(database=name)
+    upgrade(url)
+    tables, seeded = asyncio.run(_snapshot_seeds(url))
+    yield name, tables, seeded
     asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
@@ -71,11 +114,11 @@ def test_settings(tmp_path_factory) -> Settings:
 
 
 @pytest.fixture
-async def db_url(server_url: URL, template_db: str) -> AsyncIterator[URL]:
-    name = f"{RUN}_{next(_counter)}"
-    await _admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
-    yield server_url.set(database=name)
-    await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+async def db_url(server_url: URL, template_db) -> AsyncIterator[URL]:
+    name, tables, seeded = template_db
+    url = server_url.set(database=name)
+    yield url
+    await _reset(url, tables, seeded)
 
 
 @pytest.fixture
