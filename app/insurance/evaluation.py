@@ -55,11 +55,12 @@ class Pricing:
 def eligible_in(loaded: list[Loaded], on: date, kind: str) -> dict[uuid.UUID, Candidate]:
     """(I2) the persons of these households eligible for the scheme's entitlement on `on`."""
     code = CODE_OF_KIND[kind]
+    codes = frozenset({code})
     out: dict[uuid.UUID, Candidate] = {}
     for item in loaded:
         rec = item.record
         members = None
-        for e in evaluate(item.facts, on):
+        for e in evaluate(item.facts, on, codes=codes):
             if e.code != code or not e.eligible:
                 continue
             if members is None:

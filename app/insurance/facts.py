@@ -38,7 +38,11 @@ from app.households.facts import (
 from app.policy.dates import day_before
 from app.policy.entitlements import HouseholdFacts
 
-CHUNK = 10_000  # households per chunk: bounds memory, keeps the query count a handful per chunk
+CHUNK = 5_000  # households per chunk: bounds memory, keeps the query count a handful per chunk
+# Member ids per call of the dibao coverage hook. It binds one parameter per id (asyncpg takes at
+# most 32,767), and its matching of members to grants costs members x grants per call, so
+# slices of 2,000 keep that quadratic term small for one query pair per 2,000 persons.
+COVERAGE_SLICE = 2_000
 
 # The latest event on or before the date decides the status (R6). An exit keeps the household a
 # candidate while the date may still lie within its retention (R7); the pure rule decides exactly,
@@ -134,12 +138,19 @@ def _facts(rec: HouseholdRecord, on: date, coverage: dict[uuid.UUID, str],
     )
 
 
+async def _coverage(session: AsyncSession, ids: list[uuid.UUID], on: date) -> dict[uuid.UUID, str]:
+    out: dict[uuid.UUID, str] = {}
+    for start in range(0, len(ids), COVERAGE_SLICE):
+        out.update(await dibao_coverage(session, ids[start:start + COVERAGE_SLICE], on))
+    return out
+
+
 async def facts_of_records(session: AsyncSession, records: list[HouseholdRecord],
                            on: date) -> list[Loaded]:
     """Section 3 + R7: the HouseholdFacts of each record on `on`, with the day-before-exit
     snapshot of exited households; dibao coverage asked once per distinct date."""
     current = [m.id for rec in records for m in members_on(rec, on)]
-    coverage = await dibao_coverage(session, current, on) if current else {}
+    coverage = await _coverage(session, current, on)
     by_exit: dict[date, list[HouseholdRecord]] = defaultdict(list)
     for rec in records:
         event = exit_in_force(rec, on)
@@ -149,7 +160,7 @@ async def facts_of_records(session: AsyncSession, records: list[HouseholdRecord]
     for exit_date, recs in sorted(by_exit.items()):
         before = day_before(exit_date)
         ids = [m.id for rec in recs for m in members_on(rec, before)]
-        cov = await dibao_coverage(session, ids, before) if ids else {}
+        cov = await _coverage(session, ids, before)
         for rec in recs:
             snapshots[rec.household.id] = _facts(rec, before, cov, None)
     return [Loaded(rec, _facts(rec, on, coverage, snapshots.get(rec.household.id)))

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.policy.dates import age_on, day_before
+from app.policy.errors import PolicyError
 from app.policy.reasons import Reason, day
 from app.policy.retention import Retention, is_retained, retention_reason
 from app.policy.support import DEVELOPMENT, WITH_LABOUR, support_type
@@ -289,32 +290,40 @@ def _decide(
 
 
 def _held_before_exit(
-    h: HouseholdFacts,
+    h: HouseholdFacts, codes: frozenset[str] | None = None
 ) -> dict[tuple[str, object | None], Entitlement]:
     snapshot = h.snapshot_before_exit
     if snapshot is None or h.exit_date is None:
         return {}
-    before = evaluate(snapshot, day_before(h.exit_date))
+    before = evaluate(snapshot, day_before(h.exit_date), codes=codes)
     return {(e.code, e.person_id): e for e in before if e.eligible}
 
 
-def evaluate(household: HouseholdFacts, on: date) -> list[Entitlement]:
-    """Section 3 + R7 (八-十六): every catalogue code for every current member, and the household."""
+def evaluate(
+    household: HouseholdFacts, on: date, *, codes: frozenset[str] | None = None
+) -> list[Entitlement]:
+    """Section 3 + R7 (八-十六): every catalogue code for every current member, and the household.
+
+    `codes` limits the answer to those catalogue codes (a roster needs one); each answer is the
+    same as in the full evaluation, since no code's rule depends on another's.
+    """
+    if codes is not None and not codes <= set(CODES):
+        raise PolicyError("policy.entitlement.unknown_code", f"unknown codes {sorted(codes - set(CODES))}")
     h = household
     reg = _registration(h, on)
-    held = _held_before_exit(h) if reg.basis == "retained" else {}
+    held = _held_before_exit(h, codes) if reg.basis == "retained" else {}
     items: list[Entitlement] = []
     for m in h.members:
         if not m.is_current_member:
             continue  # R7: a person who left loses what was retained for them
         for entry in CATALOGUE:
-            if entry.level != "person":
+            if entry.level != "person" or (codes is not None and entry.code not in codes):
                 continue
             check = _PERSON_RULES[entry.code](m, on)
             found = held.get((entry.code, m.person_id))
             items.append(_decide(entry.code, m.person_id, check, reg, found, h.exit_date))
     for entry in CATALOGUE:
-        if entry.level == "household":
+        if entry.level == "household" and (codes is None or entry.code in codes):
             check = _e7_microcredit(h)
             found = held.get((entry.code, None))
             items.append(_decide(entry.code, None, check, reg, found, h.exit_date))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 from tests.conftest import assert_problem
+from tests.dibao.helpers import decide, household, ready_case, relief_members, set_standard
 from tests.households.factories import exit_household, member, register_household
 from tests.insurance.helpers import BASE, by_person, confirm, entries, generate, make_scheme
 
@@ -173,3 +175,31 @@ async def test_roster_generation_needs_insurance_write(client, admin, make_user)
     r = await client.post(f"{BASE}/rosters", headers=auditor,
                           json={"year": 2019, "kind": "basic_medical"})
     assert_problem(r, 403, "auth.missing_scope")
+
+
+async def test_dibao_covered_members_are_on_the_basic_roster_in_full(client, admin):
+    await make_scheme(client, admin, 2019, premium="250.00")
+    await set_standard(client, admin, "500.00")
+    hh = await household(client, admin, "6000.00", members=relief_members())
+    case = await ready_case(client, admin, hh["id"])
+    r = await decide(client, admin, case["id"])
+    assert r.status_code == 200, r.text
+    out = await generate(client, admin)
+    assert out["added"] == 2 and out["totals"]["amount"] == "500.00"
+    rows = by_person(await entries(client, admin))
+    assert set(rows) == {m["id"] for m in hh["members"]}
+    for row in rows.values():
+        assert row["basis"] == "direct" and row["amount"] == "250.00"
+        e2 = next(r for r in row["reasons"] if r["rule"] == "E2")
+        assert "covered by an active dibao grant" in e2["detail"]
+
+
+async def test_concurrent_generations_of_one_roster_serialise_on_the_scheme(client, admin):
+    await make_scheme(client, admin, 2019)
+    for i in range(3):
+        await register_household(client, admin, VILLAGE, members=[
+            tekun(f"並發{i}", f"194{i}0101"), plain(f"普通{i}", birth=f"197{i}0101")])
+    first, second = await asyncio.gather(generate(client, admin), generate(client, admin))
+    assert sorted([first["added"], second["added"]]) == [0, 3]
+    assert sorted([first["unchanged"], second["unchanged"]]) == [0, 3]
+    assert len(await entries(client, admin)) == 3
