@@ -1,10 +1,12 @@
-"""The `xiaokang` command: serve, migrate, create-user (later: import, export, demo)."""
+"""The `xiaokang` command: serve, migrate, create-user, import, export, demo, worker."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import secrets
+import subprocess
+import sys
 from pathlib import Path
 
 import typer
@@ -59,8 +61,9 @@ def migrate() -> None:
 
 
 @cli.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> None:
-    """Migrate, create the first admin if needed, and serve the API."""
+def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False,
+          worker: bool = typer.Option(True, help="also run the import worker")) -> None:
+    """Migrate, create the first admin if needed, and serve the API (with an import worker)."""
     import uvicorn
 
     settings = get_settings()
@@ -78,7 +81,18 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> No
         console.print(f"Log in with your account{hint}.")
     console.print(f"Get a token:  curl -s -d grant_type=password -d username=USER -d password=PASS "
                   f"{base}/api/v1/auth/token")
-    uvicorn.run("app.asgi:app", host=host, port=port, reload=reload, log_level="warning")
+    # The import worker runs beside the API in its own process (bulk imports are CPU work that
+    # must not stall requests); it stops with the server.
+    child = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"]) if worker else None
+    try:
+        uvicorn.run("app.asgi:app", host=host, port=port, reload=reload, log_level="warning")
+    finally:
+        if child is not None:
+            child.terminate()
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
 
 
 @cli.command("create-user")
@@ -122,6 +136,111 @@ def create_user(
         console.print(f"[red]{e.code}: {e.detail}[/red]")
         raise typer.Exit(1) from e
     console.print(f"[green]user {username} ({role}, {region_code}) created[/green]")
+
+
+DEFAULT_SERVER = "http://127.0.0.1:8000"
+KINDS = ("households", "members", "assessments", "villages", "village_incomes", "helpers",
+         "pairings")
+
+
+def _auth(server: str, token: str | None, username: str | None, password: str | None) -> str:
+    from app.imports.client import CliError
+    from app.imports.client import token as get_token
+
+    try:
+        return get_token(server.rstrip("/"), token, username, password)
+    except CliError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from e
+
+
+@cli.command("import")
+def import_(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV, XLSX or JSONL"),
+    kind: str = typer.Option(..., help=", ".join(KINDS)),
+    dry_run: bool = typer.Option(False, "--dry-run", help="validate every row, write nothing"),
+    on_error: str = typer.Option("abort", help="abort (all or nothing) or skip (import good rows)"),
+    server: str = typer.Option(DEFAULT_SERVER, envvar="XIAOKANG_SERVER"),
+    token: str | None = typer.Option(None, envvar="XIAOKANG_TOKEN"),
+    username: str | None = typer.Option(None), password: str | None = typer.Option(None),
+) -> None:
+    """Upload a file through the API, follow the job, and print the rejected rows."""
+    from app.imports.client import CliError, run_import
+
+    if kind not in KINDS or on_error not in ("abort", "skip"):
+        console.print(f"[red]--kind is one of {', '.join(KINDS)}; --on-error abort or skip[/red]")
+        raise typer.Exit(2)
+    auth = _auth(server, token, username, password)
+    try:
+        status = run_import(console, server.rstrip("/"), auth, file, kind, dry_run, on_error)
+    except CliError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from e
+    raise typer.Exit(status)
+
+
+@cli.command("export")
+def export(
+    kind: str = typer.Argument("households"),
+    region: str = typer.Option(..., help="6-, 9- or 12-digit region code, e.g. 321283"),
+    format: str = typer.Option("xlsx", help="xlsx or csv"),
+    output: Path | None = typer.Option(None, "-o", "--output"),
+    server: str = typer.Option(DEFAULT_SERVER, envvar="XIAOKANG_SERVER"),
+    token: str | None = typer.Option(None, envvar="XIAOKANG_TOKEN"),
+    username: str | None = typer.Option(None), password: str | None = typer.Option(None),
+) -> None:
+    """Download the registry of a region as XLSX or CSV (ID numbers masked unless pii:read)."""
+    from app.imports.client import CliError, run_export
+
+    if kind != "households" or format not in ("xlsx", "csv"):
+        console.print("[red]export households --format xlsx|csv[/red]")
+        raise typer.Exit(2)
+    auth = _auth(server, token, username, password)
+    try:
+        run_export(console, server.rstrip("/"), auth, kind, region, format, output)
+    except CliError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from e
+
+
+@cli.command()
+def worker(concurrency: int = typer.Option(1, help="jobs run at once")) -> None:
+    """Run the import worker (PostgreSQL queue) until stopped."""
+    from app.db import Database
+    from app.imports.queue import run_worker
+
+    settings = get_settings()
+
+    async def run() -> None:
+        db = Database.from_settings(settings)
+        try:
+            await run_worker(settings, db, concurrency=concurrency)
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+
+
+@cli.command()
+def demo(households: int = typer.Option(300, help="households to generate")) -> None:
+    """Load a small synthetic register (villages, then households) through the import path."""
+    from app.imports.demo import load
+
+    settings = get_settings()
+    _migrate(settings)
+    from app.errors import DomainError
+
+    try:
+        jobs = asyncio.run(load(settings, households))
+    except DomainError as e:
+        console.print(f"[red]{e.code}: {e.detail}[/red]")
+        raise typer.Exit(1) from e
+    for job in jobs:
+        what = ", ".join(f"{n:,} {k}" for k, n in (job.written or {}).items()) or "nothing new"
+        console.print(f"{job.kind}: {job.state}, {job.rows_read:,} rows read, "
+                      f"{job.rows_rejected:,} rejected; wrote {what}")
+    console.print("See them: GET /api/v1/households (or /docs), or "
+                  "`xiaokang export households --region 321283 --format xlsx`.")
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from app.auth.router import jwks_router
 from app.auth.router import router as auth_router
 from app.dibao.router import router as dibao_router
 from app.events.router import router as events_router
+from app.exports.router import router as exports_router
 from app.health.router import router as health_router
 from app.households.router import router as households_router
 from app.imports.router import router as imports_router
@@ -32,6 +33,7 @@ ROUTERS = [
     dibao_coverage_router,
     insurance_router,
     imports_router,
+    exports_router,
     events_router,
     webhooks_router,
     audit_router,
