@@ -15,6 +15,7 @@ from app.policy_lines.router import router as policy_lines_router
 from app.regions.router import router as regions_router
 from app.reports.dibao_coverage import router as dibao_coverage_router
 from app.reports.pairing_coverage import router as pairing_coverage_router
+from app.reports.targets import router as targets_router
 from app.villages.router import router as villages_router
 from app.webhooks.router import router as webhooks_router
 
@@ -34,6 +35,7 @@ ROUTERS = [
     insurance_router,
     imports_router,
     exports_router,
+    targets_router,
     events_router,
     webhooks_router,
     audit_router,

@@ -208,14 +208,14 @@ async def patch_household(session: AsyncSession, settings: Settings, principal: 
     return await household_out(session, settings, principal, rec, on)
 
 
-def _status_sql(on: date):
+def status_sql(on: date):
     e = HouseholdEvent
     kind = (select(e.kind).where(e.household_id == Household.id, e.occurred_on <= on)
             .order_by(e.occurred_on.desc(), e.seq.desc()).limit(1).scalar_subquery())
     return case(*[(kind == k, literal(s)) for k, s in _STATUS.items()], else_=None)
 
 
-def _development_sql(on: date):
+def development_sql(on: date):
     # R4 in SQL: a member on `on` whose attribute version in force has labour capacity.
     m, v = HouseholdMember, MemberAttributeVersion
     labour = (select(v.labour_capacity).where(v.member_id == m.id, v.effective_from <= on)
@@ -230,17 +230,17 @@ async def list_households(session: AsyncSession, principal: Principal, params: P
                           support_type: str | None) -> tuple[list[HouseholdItem], str | None]:
     """Households in the caller's region, with status and support type as of `on` (in SQL, so
     filters and keyset pagination stay exact)."""
-    status_col = _status_sql(on).label("status")
-    dev_col = _development_sql(on).label("development")
+    status_col = status_sql(on).label("status")
+    dev_col = development_sql(on).label("development")
     stmt = select(Household.id, Household.village_code, Household.group_name,
                   Household.registered_on, Household.version, status_col, dev_col).where(
         region_filter(principal, Household.village_code))
     if region_code:
         stmt = stmt.where(Household.village_code.like(f"{region_prefix(region_code)}%"))
     if status:
-        stmt = stmt.where(_status_sql(on) == status)
+        stmt = stmt.where(status_sql(on) == status)
     if support_type:
-        dev = _development_sql(on)
+        dev = development_sql(on)
         stmt = stmt.where(dev if support_type == "development" else ~dev)
     rows, cursor = await paginate(session, stmt, [Household.id], params, scalars=False)
     items = [HouseholdItem(id=r.id, village_code=r.village_code, group=r.group_name,
