@@ -22,7 +22,6 @@ from functools import lru_cache
 
 from stdnum import numdb
 from stdnum.cn import ric
-from stdnum.exceptions import ValidationError
 
 from app.policy.errors import InvalidIdNumber
 
@@ -73,8 +72,10 @@ def parse_id_number(number: str, *, on: date | None = None) -> ParsedId:
             f"check digit is {n[-1]}, GB 11643 gives {expected}",
         )
     try:
-        birth = ric.get_birth_date(n)
-    except ValidationError:
+        # What ric.get_birth_date does, without its second clean-up of the number (already
+        # checked above): a fifth of the cost of a bulk import's row.
+        birth = date(int(n[6:10]), int(n[10:12]), int(n[12:14]))
+    except ValueError:
         raise InvalidIdNumber("id_number.birth_date", f"{n[6:14]} is not a calendar date") from None
     if birth < EARLIEST_BIRTH_DATE:
         raise InvalidIdNumber("id_number.birth_date", f"birth date {birth.isoformat()} before 1880")
