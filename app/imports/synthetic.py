@@ -97,11 +97,19 @@ def _labour(age: int, rnd: random.Random) -> str:
     return rnd.choices(["ordinary", "skilled", "partial", "lost"], [60, 15, 20, 5])[0]
 
 
-def household_rows(n_households: int, vills: list[Village], seed: int = 7) -> Iterator[list[str]]:
-    """Rows of a households file (HOUSEHOLD_HEADER), one per member, household by household."""
+def household_rows(n_households: int | None, vills: list[Village], seed: int = 7,
+                   members: int | None = None) -> Iterator[list[str]]:
+    """Rows of a households file (HOUSEHOLD_HEADER), one per member, household by household:
+    `n_households` of them, or as many as make `members` rows (the last household complete)."""
     rnd = random.Random(seed)
     numbers = _Numbers()
-    for i in range(n_households):
+    written = 0
+    i = -1
+    while True:
+        i += 1
+        if (n_households is not None and i >= n_households) or (
+                members is not None and written >= members):
+            return
         v = vills[i % len(vills)] if i < len(vills) else rnd.choice(vills)
         county = v.code[:6]
         surname = rnd.choice(SURNAMES)
@@ -136,6 +144,7 @@ def household_rows(n_households: int, vills: list[Village], seed: int = 7) -> It
         common = [key, v.code, f"{rnd.randint(1, 12)}组", registered.isoformat(), cause,
                   ";".join(others), "2015", f"{wage}.00", f"{business}.00", f"{prop}.00",
                   f"{transfer}.00", f"{costs}.00"]
+        written += len(people)
         for relation, age, male in people:
             health = rnd.choices(["healthy", "chronic", "serious_illness", "disabled"],
                                  [60, 25, 10, 5])[0]
@@ -150,13 +159,14 @@ def household_rows(n_households: int, vills: list[Village], seed: int = 7) -> It
                    "1" if labour in ("ordinary", "skilled") and rnd.random() < 0.2 else "0"]
 
 
-def write_households(path: Path, n_households: int, vills: list[Village], seed: int = 7) -> int:
+def write_households(path: Path, n_households: int | None, vills: list[Village], seed: int = 7,
+                     members: int | None = None) -> int:
     """Write a households CSV (UTF-8); answers the number of member rows."""
     n = 0
     with open(path, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(HOUSEHOLD_HEADER)
-        for row in household_rows(n_households, vills, seed):
+        for row in household_rows(n_households, vills, seed, members):
             w.writerow(row)
             n += 1
     return n

@@ -44,6 +44,8 @@ _SPLIT = re.compile(r"[;；,，、/|]+")
 def label(value: str, table: dict[str, str]) -> str:
     """The code of a Chinese label (traditional or simplified), else the value unchanged."""
     v = value.strip()
+    if v.isascii():
+        return v  # an English code (or a number): passed on as it is
     return table.get(fold(v), v)
 
 

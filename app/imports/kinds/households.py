@@ -159,7 +159,10 @@ class Households(Kind):
         first_line, first = rows[0]
         why = f"household {text_of(first, 'household_key')} (line {first_line}) is rejected"
         errors: list[RowError] = []
+        shared = [first.get(f) for f in HOUSEHOLD_FIELDS]
         for ln, v in rows[1:]:  # household columns repeated on member rows must agree
+            if [v.get(f) for f in HOUSEHOLD_FIELDS] == shared:
+                continue  # the usual case: the same cells
             for f in HOUSEHOLD_FIELDS[1:]:
                 if text_of(v, f) and text_of(first, f) and text_of(v, f) != text_of(first, f):
                     errors.append(RowError(ln, f, "import.household.inconsistent",

@@ -1,0 +1,24 @@
+"""The sample files the README points to import as documented, in order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.imports.helpers import import_file
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+@pytest.mark.parametrize("households", ["households.csv", "households.jsonl"])
+async def test_every_sample_file_imports(client, app, db, admin, households):
+    expected = [("villages.csv", "villages", {"towns": 1, "villages": 2}),
+                (households, "households", {"households": 2, "members": 5, "assessments": 2}),
+                ("members.csv", "members", {"members": 1}),
+                ("assessments.csv", "assessments", {"assessments": 2}),
+                ("village_incomes.csv", "village_incomes", {"village_incomes": 2, "unchanged": 0})]
+    for name, kind, written in expected:
+        job = await import_file(client, app, db, admin, (SAMPLES / name).read_bytes(), kind=kind,
+                                name=name)
+        assert (job["state"], job["written"]) == ("succeeded", written), (name, job["error"])
