@@ -134,17 +134,18 @@ async def member_coverage(session: AsyncSession, member_ids: list[uuid.UUID],
     members = (await session.execute(
         select(HouseholdMember.id, HouseholdMember.household_id, HouseholdMember.joined_on,
                HouseholdMember.left_on).where(HouseholdMember.id.in_(member_ids)))).all()
-    households = {h for _, h, _, _ in members}
+    by_household: dict[uuid.UUID, list] = defaultdict(list)
+    for row in members:
+        by_household[row.household_id].append(row)
     cases = (await session.scalars(
-        select(DibaoCase).where(DibaoCase.household_id.in_(households), active_on_clause(on))
+        select(DibaoCase).where(DibaoCase.household_id.in_(list(by_household)),
+                                active_on_clause(on))
     )).all()
     out: dict[uuid.UUID, str] = {}
-    for case in cases:
+    for case in cases:  # each case looks only at its own household's members
         detail = f"dibao grant {case.start_month:%Y-%m} onward (case {case.id})"
-        for mid, hid, joined, left in members:
-            if hid != case.household_id or not is_member_on(joined, left, on):
-                continue
-            if case.single_person_member_id in (None, mid):
+        for mid, _hid, joined, left in by_household[case.household_id]:
+            if is_member_on(joined, left, on) and case.single_person_member_id in (None, mid):
                 out[mid] = detail
     return out
 
