@@ -25,3 +25,23 @@ async def test_migrated_schema_matches_the_models(db):
 def test_there_is_one_head():
     heads = ScriptDirectory.from_config(alembic_config()).get_heads()
     assert len(heads) == 1, f"merge the migration heads: {heads}"
+
+
+def test_every_migration_downgrades_and_upgrades_again(server_url):
+    """upgrade head → downgrade base → upgrade head on a scratch database."""
+    import asyncio
+    import uuid
+
+    from alembic import command
+
+    from tests.conftest import _admin
+
+    name = f"xk_roundtrip_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
+    try:
+        cfg = alembic_config(server_url.set(database=name))
+        command.upgrade(cfg, "head")
+        command.downgrade(cfg, "base")
+        command.upgrade(cfg, "head")
+    finally:
+        asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
