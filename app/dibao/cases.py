@@ -55,7 +55,9 @@ async def apply(session: AsyncSession, principal: Principal, data) -> DibaoCase:
                      applied_on=data.applied_on,
                      declared_monthly_income=data.declared_monthly_income, state="applied",
                      flagged=False, version=1)
-    matches = await _favouritism(session, covered, data.applied_on)
+    # (十四, D6) "a member of the applying household": every member on the application date,
+    # not only the covered person of a single-person case (D4).
+    matches = await _favouritism(session, members, data.applied_on)
     case.flagged = bool(matches)
     try:
         async with session.begin_nested():
@@ -108,10 +110,10 @@ def _single_person(rec, data, members: list[HouseholdMember]) -> HouseholdMember
     return member
 
 
-async def _favouritism(session: AsyncSession, covered: list[HouseholdMember], on: date):
-    """(十四, D6) every (covered person, role) whose ID number is a helper's, a first
-    secretary's or a user's."""
-    by_hash = {bytes(m.id_hash): m for m in covered}
+async def _favouritism(session: AsyncSession, members: list[HouseholdMember], on: date):
+    """(十四, D6) every (household member, role) whose ID number is a helper's, a first
+    secretary's or a user's: all members on the application date, covered or not."""
+    by_hash = {bytes(m.id_hash): m for m in members}
     roles = await roles_by_id_hash(session, set(by_hash), on)
     found = favouritism_matches(
         [h.hex() for h in by_hash],

@@ -86,3 +86,48 @@ async def test_a_member_who_is_a_helper_flags_the_case(client, admin, session, t
     case = await apply(client, admin, h["id"])
     assert case["flagged"] is True
     assert [(f["rule"], f["role"]) for f in case["flags"]] == [("D6", "helper")]
+
+
+async def _single_person_case_whose_father_is_an_officer(client, admin, make_user):
+    """A single-person case (D4) for a disabled son; his father, not covered, is an officer."""
+    number = valid_id("19460512")
+    await set_standard(client, admin, "500.00")
+    h = await household(client, admin, members=[
+        member("02", id_number=number, name="王幹部"),
+        member("20", birth="19700101", name="王殘", labour_capacity="none", health="disabled",
+               disability={"category": 2, "grade": 1})])
+    son = next(m["id"] for m in h["members"] if m["relation"] == "20")
+    father = await make_user("district_officer", DISTRICT, id_number=number,
+                             username="wang_father")
+    verifier = await make_user("district_officer", DISTRICT, username="verifier_sun")
+    case = await apply(client, verifier, h["id"], single_person_member_id=son,
+                       declared_monthly_income="120.00")
+    return h, case, father, verifier
+
+
+async def test_d6_a_single_person_case_is_flagged_by_a_household_member_who_is_not_covered(
+        client, admin, make_user):
+    h, case, _, _ = await _single_person_case_whose_father_is_an_officer(client, admin, make_user)
+    assert case["flagged"] is True
+    [flag] = case["flags"]
+    assert (flag["rule"], flag["role"], flag["member_id"]) == ("D6", "officer", head_of(h)["id"])
+    # The covered person is still only the son.
+    assert case["history"][0]["details"]["covered_member_ids"] == [case["single_person_member_id"]]
+
+
+async def test_d6_the_uncovered_matched_member_cannot_approve_and_another_officer_can(
+        client, admin, make_user):
+    _, case, father, verifier = await _single_person_case_whose_father_is_an_officer(
+        client, admin, make_user)
+    await all_checks(client, verifier, case["id"])
+    assert (await publicise(client, verifier, case["id"])).status_code == 200
+    r = await decide(client, father, case["id"])
+    body = assert_problem(r, 422, "dibao.approval.conflict_of_interest")
+    assert "matched household member" in body["detail"]
+    r = await decide(client, verifier, case["id"])
+    assert_problem(r, 422, "dibao.approval.conflict_of_interest")
+    other = await make_user("district_officer", DISTRICT, username="approver_qian")
+    r = await decide(client, other, case["id"])
+    assert r.status_code == 200, r.text
+    assert r.json()["history"][-1]["action"] == "approve"
+    assert r.json()["history"][-1]["officer_name"] == "approver_qian"
