@@ -7,7 +7,13 @@ Choices where the text is silent (POLICY.md D2, D4, D7):
 - A household case may declare a verified monthly income; it is the income until an assessment
   dated after the application comes into force (R8): newer information supersedes it (D7).
 - Covered persons of a household case are its current members on the date (D2); membership
-  changes open a new period like a standard or an assessment does.
+  changes open a new period like a standard or an assessment does. The one person of a
+  single-person case (D4) is covered only while a member of the household (R7: "a person who
+  leaves the household, or dies, loses" what was held for them).
+- When nobody covered is a member any more, the grant is not ended silently (D7): it gets a
+  period with covered_persons 0 and monthly_benefit 0.00 (not null: the amount payable is
+  known, it is nothing, and rosters and totals add up), D2 fails, so the grant shows
+  `needs_review` and sits in the review queue until an officer terminates it.
 """
 
 from __future__ import annotations
@@ -58,10 +64,15 @@ def income_on(case: DibaoCase, facts: Facts, on: date) -> Income:
 
 def covered_on(case: DibaoCase, facts: Facts, on: date) -> int:
     """(十四, D2, D4) every current member on the date, or the one person of a single grant."""
-    if case.single_person_member_id is not None:
-        return 1
-    return sum(1 for m in facts.members.get(case.household_id, ())
-               if is_member_on(m.joined_on, m.left_on, on))
+    return len(covered_ids(case, facts, on))
+
+
+def covered_ids(case: DibaoCase, facts: Facts, on: date) -> list:
+    """(十四, D2, D4) the members covered on the date: the household's members then, or the one
+    person of a single-person grant while they are a member (gone when they leave or die)."""
+    return [m.member_id for m in facts.members.get(case.household_id, ())
+            if is_member_on(m.joined_on, m.left_on, on)
+            and case.single_person_member_id in (None, m.member_id)]
 
 
 def standard_on(case: DibaoCase, facts: Facts, on: date):
@@ -87,7 +98,8 @@ def _change_dates(case: DibaoCase, facts: Facts) -> set[date]:
     dates = {s.effective_from for s in facts.standards.get(district_of(case.region_code), ())}
     if case.single_person_member_id is None:
         dates |= {a.assessed_on for a in facts.assessments.get(case.household_id, ())}
-        for m in facts.members.get(case.household_id, ()):
+    for m in facts.members.get(case.household_id, ()):
+        if case.single_person_member_id in (None, m.member_id):
             dates.add(m.joined_on)
             if m.left_on is not None:
                 dates.add(m.left_on)
@@ -104,7 +116,8 @@ def grant_end(steps: list[DibaoCaseStep]) -> date | None:
 
 def periods(case: DibaoCase, facts: Facts) -> list[BenefitPeriod]:
     """(十四, D7) the grant's periods: each new standard, assessment or membership change opens
-    one from the first day of the month on or after it; empty before a decision to approve."""
+    one from the first day of the month on or after it; empty before a decision to approve.
+    A period whose covered persons fell to 0 pays 0.00 and needs review (module notes)."""
     start = case.start_month
     if start is None:
         return []
@@ -115,9 +128,9 @@ def periods(case: DibaoCase, facts: Facts) -> list[BenefitPeriod]:
     for d in sorted({start} | {d for d in _change_dates(case, facts) if d > start}):
         if until is not None and d > until:
             break
+        # (D7) nobody left to cover opens a period of 0 persons that pays nothing and is
+        # flagged for review; the grant goes on until an officer terminates it.
         persons = covered_on(case, facts, d)
-        if persons < 1:
-            continue  # nobody left to cover: the last period goes on until a decision ends it
         changes.append((d, standard_on(case, facts, d).amount, persons,
                         income_on(case, facts, d).monthly))
     return benefit_periods(start, changes, until)

@@ -21,7 +21,6 @@ from app.kit.pagination import PageParams, decode_cursor, encode_cursor, paginat
 from app.models.dibao import DibaoCase, DibaoCaseMatch, DibaoCaseStep
 from app.policy.dibao import BenefitPeriod, DibaoError, FavouritismMatch, period_reason
 from app.policy.dibao_case import grant_active_on, state_after_steps
-from app.policy.lifecycle import is_member_on
 from app.policy.reasons import Reason, day
 
 GRANT_STATES = ("approved", "active", "suspended")
@@ -79,7 +78,7 @@ def evaluate(case: DibaoCase, facts: Facts, on: date,
     review = bool(ps) and case.state in GRANT_STATES and not ps[-1].d2_ok
     if review:
         # (十四, D7) flagged for review, never ended silently.
-        flags.append({"code": "dibao.review.d2_not_met", **period_reason(ps[-1]).as_dict()})
+        flags.append({"code": review_code(ps[-1]), **period_reason(ps[-1]).as_dict()})
     return CaseView(case, on, state or case.state, ps, current, review, flags,
                     facts.steps.get(case.id, []), error)
 
@@ -119,10 +118,9 @@ class Grant:
 
 
 def covered_members(case: DibaoCase, facts: Facts, on: date) -> list[uuid.UUID]:
-    if case.single_person_member_id is not None:
-        return [case.single_person_member_id]
-    return [m.member_id for m in facts.members.get(case.household_id, [])
-            if is_member_on(m.joined_on, m.left_on, on)]
+    """(十四, D2, D4) who the grant covers on the date: the same count as its period's
+    covered_persons (a single person only while a member), as the entitlements read it."""
+    return amounts.covered_ids(case, facts, on)
 
 
 async def grants(session: AsyncSession, principal: Principal, params: PageParams,
@@ -170,7 +168,17 @@ async def review_queue(session: AsyncSession, principal: Principal, params: Page
             return items, None
 
 
+def review_code(p: BenefitPeriod) -> str:
+    """Why a grant needs review (D7): nobody covered any more, or D2 no longer met."""
+    return "dibao.review.no_covered_persons" if p.covered_persons == 0 else "dibao.review.d2_not_met"
+
+
 def review_reasons(p: BenefitPeriod) -> list[dict]:
+    if p.covered_persons == 0:
+        return [period_reason(p).as_dict(),
+                Reason("D2", "十四", "a grant covers the household's current members or the one "
+                       "person of a single-person grant: nobody is left to cover; an officer "
+                       "decides whether to terminate, the grant goes on meanwhile").as_dict()]
     return [period_reason(p).as_dict(),
             Reason("D2", "十四", "monthly per-capita income is no longer below the standard; an "
                    "officer decides whether to terminate, the grant goes on meanwhile").as_dict()]

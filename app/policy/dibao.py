@@ -296,12 +296,24 @@ class BenefitPeriod:
 
 
 Change = tuple[date, Decimal, int, Decimal | Fraction]
+NO_BENEFIT = Decimal("0.00")  # a period with nobody covered pays nothing (D3 over 0 persons)
+
+
+def _covered(n: int) -> int:
+    """Covered persons of a period: 0 is allowed (everyone covered has left or died, D7)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise DibaoError("dibao.persons.invalid", f"covered_persons must be ≥ 0, got {n!r}")
+    return n
 
 
 def benefit_periods(
     start_month: date, changes: Sequence[Change], until: date | None
 ) -> list[BenefitPeriod]:
-    """(十四, D7) periods from start_month: each change opens one on the 1st on or after it."""
+    """(十四, D7) periods from start_month: each change opens one on the 1st on or after it.
+
+    A change with 0 covered persons (the single person of a D4 grant, or every member, has left
+    or died) opens a period that pays nothing (monthly_benefit 0.00) and fails D2, so the grant
+    is flagged for review; it is never ended here (D7: "never silently ended")."""
     if start_month.day != 1:
         raise DibaoError("dibao.decision.start_month_invalid", f"{day(start_month)} is not a 1st")
     if until is not None and until < start_month:
@@ -312,7 +324,7 @@ def benefit_periods(
         effective, standard, covered, income = change
         _exact(standard, "standard")
         _exact(income, "household_monthly_income")
-        _persons(covered, "covered_persons")
+        _covered(covered)
         opened[max(first_of_month_on_or_after(effective), start_month)] = change
     if start_month not in opened:
         raise DibaoError(
@@ -336,8 +348,11 @@ def benefit_periods(
                 standard=standard,
                 covered_persons=covered,
                 household_monthly_income=income,
-                monthly_benefit=monthly_benefit(standard, covered, income),
-                d2_ok=_exact(income, "income") < _exact(standard, "standard") * covered,
+                monthly_benefit=(
+                    monthly_benefit(standard, covered, income) if covered else NO_BENEFIT
+                ),
+                d2_ok=covered > 0
+                and _exact(income, "income") < _exact(standard, "standard") * covered,
             )
         )
     return periods
@@ -345,8 +360,16 @@ def benefit_periods(
 
 def period_reason(period: BenefitPeriod) -> Reason:
     """(十四, D7) the reason for one period: its facts, amount and whether it needs review."""
-    review = "" if period.d2_ok else "; D2 no longer holds: flagged for review (the grant goes on)"
     to = "open" if period.end is None else day(period.end)
+    if period.covered_persons == 0:
+        return Reason(
+            "D7",
+            CLAUSE,
+            f"{day(period.start)} to {to}: nobody covered by the grant is a member any more "
+            f"(left or deceased): {yuan(period.monthly_benefit)} per month; flagged for review "
+            "(the grant is not ended until an officer terminates it)",
+        )
+    review = "" if period.d2_ok else "; D2 no longer holds: flagged for review (the grant goes on)"
     return Reason(
         "D7",
         CLAUSE,

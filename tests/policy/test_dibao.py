@@ -362,6 +362,32 @@ def test_d7_period_is_a_benefit_period():
     assert isinstance(p[0], BenefitPeriod)
 
 
+def test_d7_nobody_left_to_cover_opens_a_period_paying_nothing_flagged_for_review():
+    changes = [
+        (date(2016, 1, 1), D(500), 1, D(120)),
+        (date(2016, 8, 15), D(500), 0, D(120)),  # the single person died on 2016-08-15
+    ]
+    p = benefit_periods(date(2016, 5, 1), changes, until=None)
+    assert [(x.start, x.end, x.covered_persons, x.monthly_benefit, x.d2_ok) for x in p] == [
+        (date(2016, 5, 1), date(2016, 8, 31), 1, D("380.00"), True),
+        (date(2016, 9, 1), None, 0, D("0.00"), False),
+    ]
+    assert p[-1].needs_review is True
+    r = period_reason(p[-1])
+    assert r.rule == "D7" and "left or deceased" in r.detail and "0.00" in r.detail
+
+
+def test_d7_zero_covered_persons_never_pays_even_with_a_negative_income():
+    p = benefit_periods(date(2016, 5, 1), [(date(2016, 1, 1), D(500), 0, D(-300))], None)
+    assert (p[0].monthly_benefit, p[0].d2_ok) == (D("0.00"), False)
+
+
+def test_d7_negative_covered_persons_are_an_error():
+    with pytest.raises(DibaoError) as e:
+        benefit_periods(date(2016, 5, 1), [(date(2016, 1, 1), D(500), -1, D(0))], None)
+    assert e.value.code == "dibao.persons.invalid"
+
+
 # --- D8 ---------------------------------------------------------------------------------------
 
 
