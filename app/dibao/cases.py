@@ -31,17 +31,13 @@ def field_error(field: str, code: str, msg: str) -> Unprocessable:
 
 
 async def apply(session: AsyncSession, principal: Principal, data) -> DibaoCase:
-    """(十四, D4–D6) an application for a registered household, or for one member alone."""
+    """(十四, D4–D6) an application for a registered or exited household, or for one member
+    alone."""
     household = await session.get(Household, data.household_id)
     if household is None or not in_region(principal, household.village_code):
         raise NotFound("household.not_found", "No such household.")
     rec = await load_record(session, household.id)
-    status = status_of(rec, data.applied_on)
-    if status != "registered":
-        raise Unprocessable(
-            "dibao.case.household_not_registered",
-            f"the household is {status or 'not yet registered'} on {day(data.applied_on)}; "
-            "dibao cases are for registered households (R6, clause 八)")
+    _check_status(status_of(rec, data.applied_on), data.applied_on)
     members = members_on(rec, data.applied_on)
     if not members:
         raise Unprocessable("dibao.case.no_members",
@@ -88,6 +84,24 @@ async def apply(session: AsyncSession, principal: Principal, data) -> DibaoCase:
         "case_id": case.id, "household_id": case.household_id, "applied_on": case.applied_on,
         "single_person_member_id": case.single_person_member_id, "flagged": case.flagged})
     return case
+
+
+def _check_status(status: str | None, applied_on: date) -> None:
+    """(十四; R6, R7) who may apply: a household registered OR exited on the application date.
+    Dibao is means-tested cash assistance, which "follows only its own rules" (R7) and whose
+    basis is always direct (E1): an exit (脫貧) does not bar an application, D2 decides. A
+    household not yet registered on the date, or removed (注銷: wrongly identified, deceased,
+    moved away), is not on the register and cannot apply."""
+    if status is None:
+        raise Unprocessable(
+            "dibao.case.household_not_registered",
+            f"the household is not yet registered on {day(applied_on)}; dibao cases are for "
+            "households on the register, registered or exited (R6, clause 八)")
+    if status == "removed":
+        raise Unprocessable(
+            "dibao.case.household_removed",
+            f"the household is removed from the register (注銷) on {day(applied_on)}; dibao "
+            "cases are for households on the register, registered or exited (R6, clause 八)")
 
 
 def _single_person(rec, data, members: list[HouseholdMember]) -> HouseholdMember:

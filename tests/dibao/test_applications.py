@@ -1,4 +1,4 @@
-"""Applications: registered households in the caller's region, single-person households (D4),
+"""Applications: households registered or exited (not removed) in the caller's region, single-person
 one open case per household (D5), favouritism flags (D6)."""
 
 from __future__ import annotations
@@ -196,3 +196,44 @@ async def test_an_application_is_flagged_when_a_member_is_a_user_of_the_system(
                          params={"action": "dibao.case.flag", "entity_id": case["id"]})
     [row] = r.json()["items"]
     assert row["after"]["matched"][0]["name"] == "王幹部"
+
+
+# --- who may apply: registered or exited (R7: dibao follows only its own rules) ---------------
+
+async def test_an_exited_household_may_apply_and_be_granted_dibao_with_basis_direct(
+        client, admin):
+    from tests.dibao.helpers import all_checks, decide, publicise
+    from tests.households.factories import add_assessment, exit_household
+
+    await set_standard(client, admin, "500.00")
+    h = await household(client, admin)
+    await exit_household(client, admin, h, "2017-06-30", measure_start="2016-04-01")
+    # After the R7 retention ended (2019-06-30): still exited, and dibao still open to it.
+    await add_assessment(client, admin, h["id"], 2019, "6000.00", assessed_on="2019-12-31")
+    case = await apply(client, admin, h["id"], applied_on="2020-01-02")
+    assert case["state"] == "applied"
+    await all_checks(client, admin, case["id"], checked_on="2020-01-03")
+    r = await publicise(client, admin, case["id"], "2020-01-04", "2020-01-10")
+    assert r.status_code == 200, r.text
+    r = await decide(client, admin, case["id"], decided_on="2020-01-11", start_month="2020-02")
+    assert r.status_code == 200, r.text
+    # D3: 3 × 500.00 − 6,000.00 / 12 = 1,000.00
+    assert r.json()["periods"][0]["monthly_benefit"] == "1000.00"
+    ents = await client.get(f"/api/v1/households/{h['id']}/entitlements", headers=admin,
+                            params={"as_of": "2020-03-01"})
+    assert ents.json()["status"] == "exited"
+    e1 = next(i for i in ents.json()["items"]
+              if i["code"] == "dibao" and i["person_id"] == h["members"][0]["id"])
+    assert (e1["eligible"], e1["basis"]) == (True, "direct")
+
+
+async def test_a_removed_household_cannot_apply(client, admin):
+    h = await household(client, admin)
+    r = await client.post(f"/api/v1/households/{h['id']}/remove", headers=admin,
+                          json={"date": "2016-06-01", "reason": "moved_away"})
+    assert r.status_code == 201, r.text
+    r = await apply(client, admin, h["id"], applied_on="2016-06-01", expect=422)
+    body = assert_problem(r, 422, "dibao.case.household_removed")
+    assert "R6" in body["detail"]
+    # Before its removal it could.
+    await apply(client, admin, h["id"], applied_on="2016-05-31")
