@@ -1,5 +1,5 @@
-"""Applications: households registered or exited (not removed) in the caller's region, single-person
-one open case per household (D5), favouritism flags (D6)."""
+"""Applications: households registered or exited (not removed) in the caller's region,
+single-person households (D4), one open case per household (D5), favouritism flags (D6)."""
 
 from __future__ import annotations
 
