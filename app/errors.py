@@ -14,6 +14,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.policy.errors import PolicyError
@@ -176,11 +177,33 @@ async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
                    request=request)
 
 
+async def _database_handler(request: Request, exc: DBAPIError) -> JSONResponse:
+    """A database refusal that no service translated: still problem+json, never the SQL.
+
+    Services check their inputs first; this is the safety net for what slips through (a value
+    out of a column's range, a constraint raced by a concurrent request, a deadlock)."""
+    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or ""
+    log.warning("database_refusal", exc_type=type(exc).__name__, sqlstate=state,
+                path=request.url.path)
+    if isinstance(exc, DataError) or state.startswith("22"):
+        return problem(422, "request.value_out_of_range",
+                       "A value is out of the range the registry can store.", request=request)
+    if isinstance(exc, IntegrityError) or state.startswith("23"):
+        return problem(409, "request.conflict",
+                       "The change conflicts with the current state of the registry; "
+                       "read it again and retry.", request=request)
+    if state in ("40001", "40P01", "55P03"):
+        return problem(409, "request.retry", "A concurrent change got there first; retry.",
+                       request=request, headers={"Retry-After": "1"})
+    return await _unexpected_handler(request, exc)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_handler)  # type: ignore[arg-type]
     app.add_exception_handler(PolicyError, _policy_handler)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_handler)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_handler)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, _database_handler)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_handler)
 
 

@@ -22,7 +22,6 @@ from app.models.oversight import IdempotentRequest
 
 HEADER = "idempotency-key"
 KEPT_HEADERS = ("content-type", "location", "etag")
-ABANDONED_AFTER = timedelta(minutes=5)
 
 
 class IdempotencyMiddleware(BaseHTTPMiddleware):
@@ -46,10 +45,10 @@ class IdempotencyMiddleware(BaseHTTPMiddleware):
         now = datetime.now(UTC)
         async with db.sessionmaker() as s:
             row = await s.get(IdempotentRequest, (principal, key))
-            if row is not None and (
-                row.created_at < now - ttl
-                or (row.status is None and row.created_at < now - ABANDONED_AFTER)
-            ):
+            # An unfinished key is never taken over before the TTL: its request may have
+            # committed and died before its answer was stored, and running it again would
+            # apply the change twice. The client sees 409 idempotency.in_progress meanwhile.
+            if row is not None and row.created_at < now - ttl:
                 await s.execute(delete(IdempotentRequest).where(
                     IdempotentRequest.principal == principal, IdempotentRequest.key == key))
                 row = None

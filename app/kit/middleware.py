@@ -25,6 +25,13 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
         incoming = request.headers.get("x-request-id", "")
         rid = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         request.state.request_id = rid
+        if b"%00" in request.scope.get("query_string", b"") or "\x00" in request.url.path:
+            from app.errors import problem
+
+            response = problem(400, "request.nul_character",
+                               "The URL may not contain the NUL character.", request=request)
+            response.headers["X-Request-ID"] = rid
+            return response
         token = request_id_var.set(rid)
         start = time.perf_counter()
         try:

@@ -80,7 +80,8 @@ async def paginate(session: AsyncSession, stmt: Select, keys: list, params: Page
     Answers the rows of the page and the cursor of the next page (None on the last page).
     """
     if params.cursor:
-        after = decode_cursor(params.cursor, len(keys))
+        after = tuple(_coerce(k, v) for k, v in zip(keys, decode_cursor(params.cursor, len(keys)),
+                                                     strict=True))
         cond = keys[0] > after[0] if len(keys) == 1 else tuple_(*keys) > tuple_(*after)
         stmt = stmt.where(cond)
     stmt = stmt.order_by(*keys).limit(params.limit + 1)
@@ -95,6 +96,27 @@ async def paginate(session: AsyncSession, stmt: Select, keys: list, params: Page
         last = rows[-1]
         next_cursor = encode_cursor(tuple(_key_value(last, k) for k in keys))
     return rows, next_cursor
+
+
+def _coerce(key: Any, value: Any) -> Any:
+    """A cursor value of the key's type, or bad_cursor: a forged cursor never reaches SQL."""
+    try:
+        kind = key.type.python_type
+    except (AttributeError, NotImplementedError):
+        return value
+    try:
+        if kind is uuid.UUID:
+            return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+        if kind is int and not isinstance(value, bool):
+            out = int(value)
+            if not -(2**63) <= out < 2**63:
+                raise ValueError
+            return out
+        if isinstance(value, kind):
+            return value
+    except (TypeError, ValueError):
+        pass
+    raise Unprocessable("pagination.bad_cursor", "The cursor is not valid.")
 
 
 def _key_value(row: Any, key: Any) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import pii
@@ -61,7 +62,11 @@ async def create_helper(session: AsyncSession, settings: Settings, principal: Pr
             raise Conflict("helper.exists", f"A unit with credit code {code} is already recorded.")
         helper.unit_kind, helper.uscc = data.unit_kind, code or None
     session.add(helper)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:
+        # a concurrent request recorded the same person or unit first
+        raise Conflict("helper.exists", "This helper is already recorded.") from None
     after = {"kind": helper.kind, "name": helper.name, "region_code": region_code,
              "unit": helper.unit, "post": helper.post, "unit_kind": helper.unit_kind,
              "uscc": helper.uscc}

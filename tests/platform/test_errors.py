@@ -79,3 +79,45 @@ async def test_database_error_is_500_without_sql(app, admin):
         r = await c.get("/api/v1/broken")
     assert_problem(r, 500, "internal")
     assert "no_such_table" not in r.text
+
+
+async def test_nul_character_in_a_body_is_422_not_a_database_error(client, admin):
+    r = await client.post("/api/v1/regions", headers=admin, json={**TOWN, "name": "黃橋\u0000鎮"})
+    body = assert_problem(r, 422, "request.validation")
+    assert body["errors"][0]["loc"] == ["body", "name"]
+
+
+async def test_nul_character_in_the_url_is_400(client, admin):
+    r = await client.get("/api/v1/audit?action=a%00b", headers=admin)
+    assert_problem(r, 400, "request.nul_character")
+
+
+async def test_a_number_beyond_the_database_range_is_422(client, admin):
+    r = await client.get("/api/v1/events", headers=admin, params={"after": 10**20})
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_forged_cursor_is_refused_before_reaching_sql(client, admin):
+    import base64
+    import json
+
+    forged = base64.urlsafe_b64encode(json.dumps(["x"]).encode()).decode().rstrip("=")
+    r = await client.get("/api/v1/users", headers=admin, params={"cursor": forged})
+    assert_problem(r, 422, "pagination.bad_cursor")
+
+
+async def test_an_unexpected_database_data_error_is_422_without_sql(app, admin):
+    from fastapi import Depends
+    from sqlalchemy import text
+
+    from app.db import session_dependency
+
+    async def overflow(session=Depends(session_dependency, scope="function")):
+        await session.execute(text("SELECT CAST(1e20 AS numeric(14, 2))"))
+
+    app.add_api_route("/api/v1/overflow", overflow)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        r = await c.get("/api/v1/overflow")
+    assert_problem(r, 422, "request.value_out_of_range")
+    assert "numeric" not in r.text and "SELECT" not in r.text
