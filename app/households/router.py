@@ -75,12 +75,13 @@ async def households_get(household_id: uuid.UUID, request: Request, response: Re
                          settings: Settings = Depends(settings_of),
                          principal: Principal = READ):
     """One household with its members, status, support type and retention as of a date."""
-    out = await registry.get_household(session, settings, principal, household_id,
-                                       as_of or today())
-    cached = not_modified(request, out.version)
+    on = as_of or today()
+    out = await registry.get_household(session, settings, principal, household_id, on)
+    # status and retention depend on the date: the ETag names the version and the date
+    cached = not_modified(request, out.version, on)
     if cached is not None:
         return cached
-    set_etag(response, out.version)
+    set_etag(response, out.version, on)
     return out
 
 

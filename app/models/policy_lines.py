@@ -28,3 +28,20 @@ class PovertyLine(Base):
     amount: Mapped[Decimal]
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = created_at()
+
+
+class RetentionRule(Base):
+    """R7: the retention length after exit, in months, in force from `effective_from`.
+
+    Policy data like the lines: an exit takes the length in force on its date and keeps it on
+    its event, so a later change (Bolsa Família cut its 24 months to 12 for new cases only)
+    never rewrites past exits."""
+
+    __tablename__ = "retention_rule"
+    __table_args__ = (CheckConstraint("months BETWEEN 0 AND 120", name="months_range"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, index=True)
+    months: Mapped[int]
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = created_at()

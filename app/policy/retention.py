@@ -58,3 +58,22 @@ class Retention:
 def retention_reason(exit_date: date, retention_end: date) -> Reason:
     """R7 (八): the reason every retained entitlement carries."""
     return Reason(RULE, CLAUSE, f"exited {day(exit_date)}; retained through {day(retention_end)}")
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionRuleVersion:
+    """R7 policy data: the retention length in months, in force from a date (city-wide)."""
+
+    effective_from: date
+    months: int
+
+
+def months_in_force(rules: list[RetentionRuleVersion], on: date) -> int:
+    """R7 (八): the length in force on `on` (the exit date); the latest version dated on or
+    before it, a later entry of the same date winning; no version in force is a PolicyError."""
+    in_force = [r for r in rules if r.effective_from <= on]
+    if not in_force:
+        raise PolicyError("policy.retention.not_in_force",
+                          f"no retention rule is in force on {day(on)}", RULE)
+    latest = max(r.effective_from for r in in_force)
+    return [r for r in in_force if r.effective_from == latest][-1].months

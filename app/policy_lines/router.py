@@ -1,4 +1,4 @@
-"""/api/v1/policy/poverty-lines (R1)."""
+"""/api/v1/policy/poverty-lines (R1) and /api/v1/policy/retention-rules (R7)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from app.db import session_dependency
 from app.errors import COMMON_ERRORS
 from app.kit.pagination import PageParams, page_params
 from app.kit.schemas import Page
-from app.policy_lines import service
-from app.policy_lines.schemas import LineIn, LineOut
+from app.policy_lines import retention, service
+from app.policy_lines.schemas import LineIn, LineOut, RetentionRuleIn, RetentionRuleOut
 
 router = APIRouter(prefix="/api/v1/policy", tags=["policy"], responses=COMMON_ERRORS)
 Session = Depends(session_dependency, scope="function")
@@ -33,3 +33,23 @@ async def poverty_lines_create(body: LineIn, session: AsyncSession = Session,
                                principal: Principal = Depends(require("policy:write"))) -> LineOut:
     """Set a new version of the city's or a 市(區)'s poverty line (R1: never below the city's)."""
     return LineOut.model_validate(await service.create_line(session, principal, body))
+
+
+@router.get("/retention-rules", response_model=Page[RetentionRuleOut], name="retention_rules_list")
+async def retention_rules_list(params: PageParams = Depends(page_params),
+                               session: AsyncSession = Session,
+                               principal: Principal = Depends(require("policy:read"))
+                               ) -> Page[RetentionRuleOut]:
+    """The versions of the R7 retention length (months after exit)."""
+    rows, cursor = await retention.list_rules(session, params)
+    return Page[RetentionRuleOut](items=[RetentionRuleOut.model_validate(r) for r in rows],
+                                  next_cursor=cursor)
+
+
+@router.post("/retention-rules", response_model=RetentionRuleOut, status_code=201,
+             name="retention_rules_create")
+async def retention_rules_create(body: RetentionRuleIn, session: AsyncSession = Session,
+                                 principal: Principal = Depends(require("policy:write"))
+                                 ) -> RetentionRuleOut:
+    """Set the R7 retention length from a date (city-wide; exits keep the length of their date)."""
+    return RetentionRuleOut.model_validate(await retention.create_rule(session, principal, body))

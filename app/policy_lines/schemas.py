@@ -24,3 +24,15 @@ class LineOut(Out):
     amount: Decimal
     created_by: str
     created_at: datetime
+
+
+class RetentionRuleIn(In):
+    effective_from: date
+    months: int = Field(ge=0, le=120, description="retention after exit, in months (R7)")
+
+
+class RetentionRuleOut(Out):
+    id: int
+    effective_from: date
+    months: int
+    created_at: datetime

@@ -146,9 +146,15 @@ async def test_return_needs_an_assessment_at_or_below_the_line(client, admin):
     hh = await ready(client, admin)
     assert (await post_exit(client, admin, hh)).status_code == 201
     url = f"/api/v1/households/{hh['id']}/return"
+    # R8: the assessment in force on the date decides, not a year the caller picks: the old,
+    # low 2015 income cannot be chosen over the 2016 assessment (above the line) in force
+    r = await client.post(url, headers=admin,
+                          json={"date": "2019-01-15", "assessment_year": 2015, "reason": "illness"})
+    body = assert_problem(r, 422, "household.return.assessment_not_in_force")
+    assert "of 2016" in body["detail"]
     r = await client.post(url, headers=admin,
                           json={"date": "2019-01-15", "assessment_year": 2018, "reason": "illness"})
-    assert_problem(r, 422, "household.return.no_assessment")
+    assert_problem(r, 422, "household.return.assessment_not_in_force")
     await add_assessment(client, admin, hh["id"], 2018, "21000.03", assessed_on="2018-12-31")
     r = await client.post(url, headers=admin,
                           json={"date": "2019-01-15", "assessment_year": 2018, "reason": "illness"})

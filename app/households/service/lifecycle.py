@@ -23,12 +23,13 @@ from app.households.facts import (
 )
 from app.households.schemas import EventOut, RetentionOut
 from app.households.service.common import field_error, scoped_record, touch
+from app.kit.dates import today
 from app.kit.pagination import PageParams, paginate
 from app.models.households import HouseholdEvent
 from app.policy import lifecycle
 from app.policy.income import assessment_in_force
 from app.policy.reasons import Reason
-from app.policy.retention import DEFAULT_RETENTION_MONTHS
+from app.policy_lines.retention import retention_months_in_force
 from app.policy_lines.service import line_in_force
 
 HEAD = "02"
@@ -62,6 +63,13 @@ async def _append(session: AsyncSession, principal: Principal, rec: HouseholdRec
     return event
 
 
+def not_in_future(value: date | None, field: str, today: date) -> None:
+    """A lifecycle fact is recorded when it has happened: a date after today is refused."""
+    if value is not None and value > today:
+        raise field_error(["body", field], "household.date_in_future",
+                          f"{field} {value.isoformat()} is after today ({today.isoformat()})")
+
+
 def _signer(rec: HouseholdRecord, member_id: uuid.UUID | None) -> lifecycle.SignerFacts | None:
     if member_id is None:
         return None
@@ -78,6 +86,9 @@ async def exit_household(session: AsyncSession, principal: Principal, household_
     """R6 (八): exit needs income above the line (R8), the R5 target met, the signed confirmation
     of the head or an adult member dated on or before the exit, and publicity of ≥ 7 days if
     given. The retention length in force (R7) is stored on the event."""
+    for value, field in ((data.exit_date, "exit_date"), (data.signed_on, "signed_on"),
+                         (data.publicity_end, "publicity_end")):
+        not_in_future(value, field, today())
     rec = await scoped_record(session, principal, household_id, lock=True)
     on = data.exit_date
     signer = _signer(rec, data.signed_by_member_id)
@@ -94,20 +105,28 @@ async def exit_household(session: AsyncSession, principal: Principal, household_
     payload = {"signed_by_member_id": data.signed_by_member_id, "signed_on": data.signed_on,
                "publicity_start": data.publicity_start, "publicity_end": data.publicity_end,
                "assessment_id": a.id if a else None, "line": line.describe()}
+    # R7: the retention length in force on the exit date, kept on the event so that a later
+    # change of the rule never rewrites this exit.
+    months = await retention_months_in_force(session, on)
     event = await _append(session, principal, rec, "exit", on, data.reason,
-                          jsonable(payload), decision.reasons,
-                          retention_months=DEFAULT_RETENTION_MONTHS)
+                          jsonable(payload), decision.reasons, retention_months=months)
     return event_out(event)
 
 
 async def return_household(session: AsyncSession, principal: Principal, household_id: uuid.UUID,
                            data) -> EventOut:
-    """R6 (八 返貧): the assessment of `assessment_year` in force on the date is at or below the
-    line; the household is registered again (its retention ends)."""
+    """R6 (八 返貧): the assessment in force on the date (R8) is at or below the line; the
+    household is registered again (its retention ends). `assessment_year` names the year the
+    officer relied on: it must be the year of the assessment in force, or the return is refused
+    (an older, lower income cannot be chosen over the one in force)."""
+    not_in_future(data.date, "date", today())
     rec = await scoped_record(session, principal, household_id, lock=True)
     on = data.date
-    of_year = [f for f in assessment_facts(rec) if f.year == data.assessment_year]
-    chosen = assessment_in_force(of_year, on)
+    chosen = assessment_in_force(assessment_facts(rec), on)
+    if chosen is not None and chosen.year != data.assessment_year:
+        raise field_error(["body", "assessment_year"], "household.return.assessment_not_in_force",
+                          f"R8: the assessment in force on {on.isoformat()} is of {chosen.year} "
+                          f"(dated {chosen.assessed_on.isoformat()}), not of {data.assessment_year}")
     row = next((a for a in rec.assessments if chosen and a.id == chosen.id), None)
     line = await line_in_force(session, rec.household.village_code, on)
     decision = lifecycle.check_return(chosen, line, row.persons if row else 1, on,
@@ -124,6 +143,7 @@ async def return_household(session: AsyncSession, principal: Principal, househol
 async def remove_household(session: AsyncSession, principal: Principal, household_id: uuid.UUID,
                            data) -> EventOut:
     """R6 (八): 注銷 from any state (wrongly identified, deceased, moved away, other)."""
+    not_in_future(data.date, "date", today())
     rec = await scoped_record(session, principal, household_id, lock=True)
     decision = lifecycle.check_transition(lifecycle_events(rec), "remove", data.date)
     if not decision.ok:
