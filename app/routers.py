@@ -15,8 +15,8 @@ from app.policy_lines.router import router as policy_lines_router
 from app.regions.router import router as regions_router
 from app.reports.dibao_coverage import router as dibao_coverage_router
 from app.reports.pairing_coverage import router as pairing_coverage_router
+from app.reports.router import router as targets_router
 from app.reports.summary import router as summary_router
-from app.reports.targets import router as targets_router
 from app.villages.router import router as villages_router
 from app.webhooks.router import router as webhooks_router
 

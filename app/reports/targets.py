@@ -11,18 +11,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import and_, exists, extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.principal import Principal, require
+from app.auth.principal import Principal
 from app.auth.scoping import ensure_in_region, region_filter, region_prefix
-from app.db import session_dependency
-from app.errors import COMMON_ERRORS
 from app.households.coverage import dibao_coverage
 from app.households.service.registry import development_sql, status_sql
-from app.kit.dates import today
 from app.models.households import (
     Household,
     HouseholdAssessment,
@@ -33,9 +29,6 @@ from app.models.households import (
 )
 from app.policy.support import DEVELOPMENT, RELIEF, target_met
 
-router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=COMMON_ERRORS)
-Session = Depends(session_dependency, scope="function")
-CITY = "321200000000"
 COVERAGE_SLICE = 5000
 
 
@@ -182,26 +175,3 @@ async def annual_verification(session: AsyncSession, principal: Principal, regio
         region_code=region_code, year=year, registered_in_year=total or 0, missing=missing or 0,
         households=[MissingAssessment(household_id=str(r.id), village_code=r.village_code,
                                       registered_on=r.registered_on) for r in rows])
-
-
-@router.get("/targets", response_model=TargetsReport, name="reports_targets")
-async def reports_targets(
-    region_code: str = Query(CITY, pattern=r"^[0-9]{12}$"),
-    as_of: date | None = None,
-    limit: int = Query(500, ge=1, le=500, description="households listed (counts are exact)"),
-    session: AsyncSession = Session, principal: Principal = Depends(require("reports:read")),
-) -> TargetsReport:
-    """R5: registered households that meet their target, and those that fall short with why."""
-    return await targets(session, principal, region_code, as_of or today(), limit)
-
-
-@router.get("/annual-verification", response_model=AnnualVerification,
-            name="reports_annual_verification")
-async def reports_annual_verification(
-    year: int = Query(..., ge=2016, le=2100),
-    region_code: str = Query(CITY, pattern=r"^[0-9]{12}$"),
-    limit: int = Query(500, ge=1, le=500, description="households listed (counts are exact)"),
-    session: AsyncSession = Session, principal: Principal = Depends(require("reports:read")),
-) -> AnnualVerification:
-    """R6 定期全面核查: households registered in a year that lack that year's assessment."""
-    return await annual_verification(session, principal, region_code, year, limit)
