@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
@@ -20,7 +21,7 @@ from app.errors import Unprocessable
 from app.kit.pagination import PageParams, decode_cursor, encode_cursor, paginate
 from app.models.dibao import DibaoCase, DibaoCaseMatch, DibaoCaseStep
 from app.policy.dibao import BenefitPeriod, DibaoError, FavouritismMatch, period_reason
-from app.policy.dibao_case import grant_active_on, state_after_steps
+from app.policy.dibao_case import STATE_AFTER_ACTION, grant_active_on, state_after_steps
 from app.policy.reasons import Reason, day
 
 GRANT_STATES = ("approved", "active", "suspended")
@@ -37,6 +38,20 @@ def active_on_clause(on: date):
               .correlate(DibaoCase).scalar_subquery())
     return and_(DibaoCase.start_month.is_not(None), DibaoCase.start_month <= on,
                 or_(latest.is_(None), latest == "resume"))
+
+
+def state_on_clause(on: date):
+    """SQL for `state_after_steps` (D5): the state after the case's latest step dated ≤ on (each
+    action leads to one state, `STATE_AFTER_ACTION`; steps are recorded in date order, which
+    `Workflow.next_state` enforces), then `state_on`: approved is active from the start month.
+    NULL before the application."""
+    latest = (select(DibaoCaseStep.action)
+              .where(DibaoCaseStep.case_id == DibaoCase.id, DibaoCaseStep.on <= on)
+              .order_by(DibaoCaseStep.seq.desc()).limit(1)
+              .correlate(DibaoCase).scalar_subquery())
+    after = sql_case(STATE_AFTER_ACTION, value=latest)
+    return sql_case((and_(after == "approved", DibaoCase.start_month.is_not(None),
+                      DibaoCase.start_month <= on), "active"), else_=after)
 
 
 def period_dict(p: BenefitPeriod) -> dict:
@@ -96,17 +111,17 @@ async def get_case(session: AsyncSession, principal: Principal, case_id: uuid.UU
 
 async def list_cases(session: AsyncSession, principal: Principal, params: PageParams, *,
                      state: str | None, household_id: uuid.UUID | None, on: date):
-    stmt = select(DibaoCase).where(region_filter(principal, DibaoCase.region_code))
+    """(十四, D5) the cases that exist on `on` (applied on or before it), each with its state on
+    that date, derived from its steps dated ≤ on; `state` filters on that derived state."""
+    state_then = state_on_clause(on).label("state_on")
+    stmt = select(DibaoCase.id, DibaoCase, state_then).where(
+        region_filter(principal, DibaoCase.region_code), DibaoCase.applied_on <= on)
     if household_id:
         stmt = stmt.where(DibaoCase.household_id == household_id)
-    if state == "active":  # (D5) an approved case is active from its start month
-        stmt = stmt.where(or_(DibaoCase.state == "active",
-                              and_(DibaoCase.state == "approved", DibaoCase.start_month <= on)))
-    elif state == "approved":
-        stmt = stmt.where(DibaoCase.state == "approved", DibaoCase.start_month > on)
-    elif state:
-        stmt = stmt.where(DibaoCase.state == state)
-    return await paginate(session, stmt, [DibaoCase.id], params)
+    if state:
+        stmt = stmt.where(state_then == state)
+    rows, cursor = await paginate(session, stmt, [DibaoCase.id], params, scalars=False)
+    return [(r.DibaoCase, r.state_on) for r in rows], cursor
 
 
 @dataclass

@@ -91,11 +91,12 @@ async def dibao_cases_list(
     as_of: date | None = None, params: PageParams = Depends(page_params),
     session: AsyncSession = Session, principal: Principal = Reader,
 ) -> Page[CaseSummaryOut]:
-    """Dibao cases in the caller's region, by state (on `as_of`) or household."""
+    """Dibao cases in the caller's region on `as_of`, in their state then, by state or household."""
     rows, cursor = await reads.list_cases(session, principal, params, state=state,
                                           household_id=household_id, on=as_of or today())
-    return Page[CaseSummaryOut](items=[CaseSummaryOut.model_validate(r) for r in rows],
-                                next_cursor=cursor)
+    return Page[CaseSummaryOut](items=[
+        CaseSummaryOut(**CaseSummaryOut.model_validate(c).model_dump(exclude={"state"}),
+                       state=state_then) for c, state_then in rows], next_cursor=cursor)
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut, name="dibao_cases_get")

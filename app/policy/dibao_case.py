@@ -62,6 +62,20 @@ _TRANSITIONS: dict[tuple[str, str], str] = {
     ("suspended", "terminate"): "terminated",
 }
 
+
+def _state_after_action() -> dict[str, str]:
+    """Each action leads to one state whatever the state before it, so the state after a run of
+    steps is the state after its last step: what lets a query derive `state_after_steps` from the
+    latest step alone (the first step of a case, `apply`, leaves it `applied`)."""
+    out = {"apply": "applied"}
+    for (_, action), new in _TRANSITIONS.items():
+        if out.setdefault(action, new) != new:
+            raise AssertionError(f"{action} leads to more than one state")
+    return out
+
+
+STATE_AFTER_ACTION: dict[str, str] = _state_after_action()
+
 CHECK_KINDS = ("deposits", "vehicles", "real_estate", "business", "other")
 REQUIRED_CHECK_KINDS = ("deposits", "vehicles", "real_estate", "business")
 PUBLICITY_MIN_DAYS = 7

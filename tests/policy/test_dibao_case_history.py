@@ -71,3 +71,21 @@ def test_a_retroactive_start_month_covers_the_months_before_the_decision():
 
 def test_no_start_month_no_coverage():
     assert grant_active_on(None, [], date(2020, 1, 1)) is False
+
+
+def test_each_action_leads_to_one_state_so_the_last_step_gives_the_state():
+    from app.policy.dibao_case import _TRANSITIONS, STATE_AFTER_ACTION
+
+    for (before, action), after in _TRANSITIONS.items():
+        assert STATE_AFTER_ACTION[action] == after, (before, action)
+    assert STATE_AFTER_ACTION["apply"] == "applied"
+
+
+@pytest.mark.parametrize("on", [date(2016, 4, 1), date(2016, 4, 13), date(2016, 4, 30),
+                                date(2016, 5, 1), date(2016, 8, 10), date(2017, 1, 1)])
+def test_the_state_after_the_latest_step_dated_on_or_before_equals_the_replay(on):
+    from app.policy.dibao_case import STATE_AFTER_ACTION, state_on
+
+    latest = [a for a, d in [("apply", APPLIED), *STEPS] if d <= on][-1]
+    assert state_on(STATE_AFTER_ACTION[latest], START, on) == state_after_steps(
+        APPLIED, STEPS, START, on)
