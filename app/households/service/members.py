@@ -28,9 +28,10 @@ from app.households.service.common import (
     scoped_record,
     touch,
 )
-from app.households.service.registry import HEAD, attribute_row
+from app.households.service.registry import attribute_row
 from app.kit.dates import today
 from app.models.households import Household, HouseholdMember, MemberAttributeVersion
+from app.policy.household_shape import check_new_member_relation
 from app.policy.lifecycle import is_member_on
 
 _ATTRS = ("labour_capacity", "health", "disability", "in_school", "stable_nonfarm_employment",
@@ -64,9 +65,10 @@ async def add_member(session: AsyncSession, settings: Settings, principal: Princ
     if status_of(rec, joined) == "removed":
         raise Conflict("household.removed", "The household is removed (注銷); it takes no members.")
     parsed = parse_id(data.id_number, ["body", "id_number"], on=joined)
-    if data.relation == HEAD and any(m.relation == HEAD for m in members_on(rec, joined)):
-        raise field_error(["body", "relation"], "household.head_exists",
-                          "the household already has a head (relation 02) on that date")
+    shape = check_new_member_relation([m.relation for m in members_on(rec, joined)], data.relation)
+    if not shape.ok:
+        r = shape.first_refusal
+        raise field_error(["body", "relation"], r.code, r.reason.detail)
     hash_ = pii.id_hash(settings, parsed.number)
     await ensure_number_free(session, parsed.number, hash_, ["body", "id_number"])
     row = new_member(settings, h.id, parsed, name=data.name, relation=data.relation,

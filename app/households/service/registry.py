@@ -46,11 +46,11 @@ from app.models.households import (
 )
 from app.models.regions import Region
 from app.policy import lifecycle
+from app.policy.household_shape import check_heads
 from app.policy.income import AssessmentFacts, default_assessed_on
 from app.policy.support import WITH_LABOUR
 from app.policy_lines.service import line_in_force
 
-HEAD = "02"
 _STATUS = {"register": "registered", "return": "registered", "exit": "exited", "remove": "removed"}
 
 
@@ -84,10 +84,10 @@ async def register_household(session: AsyncSession, settings: Settings, principa
     """R6/R1 (二, 八): register a household with members, causes and an income assessment."""
     await _village(session, principal, data.village_code)
     check_causes(data.causes, ["body", "causes"])
-    heads = [m for m in data.members if m.relation == HEAD]
-    if len(heads) != 1:
-        raise field_error(["body", "members"], "household.head_count",
-                          f"a household has exactly one head (relation 02), not {len(heads)}")
+    shape = check_heads(m.relation for m in data.members)
+    if not shape.ok:
+        r = shape.first_refusal
+        raise field_error(["body", "members"], r.code, r.reason.detail)
     parsed, seen = [], {}
     for i, m in enumerate(data.members):
         loc = ["body", "members", i, "id_number"]

@@ -18,13 +18,14 @@ from app import pii
 from app.auth.scoping import principal_prefix
 from app.errors import DomainError
 from app.households.schemas import HouseholdIn
-from app.households.service.registry import HEAD, check_causes
+from app.households.service.registry import check_causes
 from app.imports import values as V
 from app.imports.kinds.base import Kind, RowError, StageTable, pydantic_errors, shown, text_of
 from app.imports.kinds.sql import HOUSEHOLD_STEPS, reject_units_with_errors, run_steps
 from app.models.regions import Region
 from app.policy import ids, lifecycle
 from app.policy.errors import InvalidIdNumber, NoLineInForce
+from app.policy.household_shape import check_heads
 from app.policy.income import AssessmentFacts, default_assessed_on
 from app.policy.lines import district_code_of
 from app.policy.lines import line_in_force as rule_line_in_force
@@ -214,10 +215,10 @@ class Households(Kind):
             check_causes(data.causes, ["cause_others"])
         except DomainError as e:
             errors.append(RowError(first_line, "cause_others", e.code, e.detail))
-        heads = [i for i, m in enumerate(data.members) if m.relation == HEAD]
-        if len(heads) != 1:
-            errors.append(RowError(first_line, "relation", "household.head_count",
-                                   f"a household has exactly one head (relation 02), not {len(heads)}"))
+        shape = check_heads(m.relation for m in data.members)
+        if not shape.ok:
+            r = shape.first_refusal
+            errors.append(RowError(first_line, "relation", r.code, r.reason.detail))
         parsed: list[ids.ParsedId] = []
         seen: dict[str, int] = {}
         for ln, m in zip(lines, data.members, strict=True):

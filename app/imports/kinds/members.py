@@ -27,6 +27,7 @@ from app.imports.kinds.households import (
     parse_member_id,
 )
 from app.imports.kinds.sql import run_steps
+from app.policy.household_shape import check_new_member_relation
 from app.policy.income import default_assessed_on
 
 REF_COLUMNS = (("ref_line", "int"), ("ref_id", "uuid"), ("head_hash", "bytea"))
@@ -77,6 +78,31 @@ async def resolve_households(kind: Kind, table: str, when: str) -> None:
               = 'remove'""", job)
 
 
+async def check_relations(conn, job: uuid.UUID) -> None:
+    """Section 2 through the one rule (policy.household_shape): each joining member against the
+    relations of the household's members on the join date and of those joining it earlier in
+    the file. SQL gathers the facts for all rows at once (distinct relations only); the rule
+    decides per row; its refusals are COPYed into the error report."""
+    await conn.execute("CREATE INDEX ON stg_member (ref_id, line)")
+    rows = await conn.fetch("""
+        SELECT m.line, m.relation, ARRAY(
+                   SELECT hm.relation FROM household_member hm WHERE hm.household_id = m.ref_id
+                     AND hm.joined_on <= m.joined_on
+                     AND (hm.left_on IS NULL OR hm.left_on > m.joined_on)
+                   UNION SELECT o.relation FROM stg_member o
+                   WHERE o.ref_id = m.ref_id AND o.line < m.line) AS existing
+        FROM stg_member m WHERE m.ref_id IS NOT NULL""")
+    errors = []
+    for r in rows:
+        d = check_new_member_relation(r["existing"], r["relation"])
+        if not d.ok:
+            f = d.first_refusal
+            errors.append((job, r["line"], "relation", f.code, f.reason.detail, r["relation"]))
+    if errors:
+        await conn.copy_records_to_table("import_error", records=errors, columns=[
+            "job_id", "line", "field", "code", "message", "value"])
+
+
 async def mark_rejected(kind: Kind, table: str, line_column: str = "line") -> None:
     await kind.ctx.conn.execute(f"""
         UPDATE {table} t SET rejected = true FROM import_error e
@@ -114,16 +140,7 @@ class Members(Kind):
         await conn.execute("CREATE INDEX ON stg_member (id_hash)")
         await resolve_households(self, "stg_member", "joined_on")
         await duplicate_numbers(conn, job, "stg_member")
-        await conn.execute("""
-            INSERT INTO import_error (job_id, line, field, code, message)
-            SELECT $1, m.line, 'relation', 'household.head_exists',
-                   'the household already has a head (relation 02)'
-            FROM stg_member m WHERE m.relation = '02' AND (
-                EXISTS (SELECT 1 FROM household_member hm WHERE hm.household_id = m.ref_id
-                        AND hm.relation = '02' AND hm.joined_on <= m.joined_on
-                        AND (hm.left_on IS NULL OR hm.left_on > m.joined_on))
-                OR EXISTS (SELECT 1 FROM stg_member o WHERE o.ref_id = m.ref_id
-                           AND o.relation = '02' AND o.line < m.line))""", job)
+        await check_relations(conn, job)
         await mark_rejected(self, "stg_member")
 
     async def merge(self) -> dict[str, int]:
