@@ -16,11 +16,13 @@ from app.auth.scoping import in_region
 from app.errors import Conflict, NotFound, Unprocessable, refusal_error
 from app.events.service import emit
 from app.households.facts import attributes_on, load_record, members_on, status_of
+from app.kit.dates import today
 from app.models.dibao import DibaoCase, DibaoCaseMatch, DibaoCaseStep
 from app.models.households import Household, HouseholdMember
 from app.pairings.lookup import roles_by_id_hash
 from app.policy.dates import age_on
 from app.policy.dibao import check_single_person, favouritism_matches
+from app.policy.dibao_case import check_not_in_future
 from app.policy.reasons import day
 
 OPEN_INDEX = "uq_dibao_case_household_open"
@@ -36,6 +38,7 @@ async def apply(session: AsyncSession, principal: Principal, data) -> DibaoCase:
     household = await session.get(Household, data.household_id)
     if household is None or not in_region(principal, household.village_code):
         raise NotFound("household.not_found", "No such household.")
+    not_future(data.applied_on, "applied_on", "application")
     rec = await load_record(session, household.id)
     _check_status(status_of(rec, data.applied_on), data.applied_on)
     members = members_on(rec, data.applied_on)
@@ -84,6 +87,14 @@ async def apply(session: AsyncSession, principal: Principal, data) -> DibaoCase:
         "case_id": case.id, "household_id": case.household_id, "applied_on": case.applied_on,
         "single_person_member_id": case.single_person_member_id, "flagged": case.flagged})
     return case
+
+
+def not_future(on: date, field: str, what: str) -> None:
+    """(十四, D5) no step dated after today (Asia/Shanghai): 422 dibao.case.date_in_future."""
+    decision = check_not_in_future(on, today(), what.replace("_", " "))
+    if not decision.ok:
+        r = decision.refusals[0]
+        raise field_error(field, r.code, f"{r.reason.rule} ({r.reason.clause}): {r.reason.detail}")
 
 
 def _check_status(status: str | None, applied_on: date) -> None:

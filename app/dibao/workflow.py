@@ -10,7 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.dibao import amounts
-from app.dibao.cases import field_error, load_case, matched_hashes, member_names, new_step, steps_of
+from app.dibao.cases import (
+    field_error,
+    load_case,
+    matched_hashes,
+    member_names,
+    new_step,
+    not_future,
+    steps_of,
+)
 from app.dibao.facts import Facts, load_facts
 from app.errors import Conflict, refusal_error
 from app.events.service import emit
@@ -51,7 +59,9 @@ class Workflow:
         return cls(session, principal, case, await steps_of(session, case.id))
 
     def next_state(self, action: str, on: date, field: str) -> str:
-        """The state after `action` on `on`: 409 out of order, 422 dated before the last step."""
+        """The state after `action` on `on`: 422 dated after today, 409 out of order, 422 dated
+        before the last step."""
+        not_future(on, field, action)
         state = self.case.state
         if action in ("suspend", "resume", "terminate"):
             state = state_on(state, self.case.start_month, on)

@@ -192,6 +192,17 @@ def check_start_month(start_month: date, applied_on: date) -> Decision:
     return Decision(True, (r,))
 
 
+def check_not_in_future(on: date, today: date, what: str = "step") -> Decision:
+    """(十四, D5) a step records what happened: it is dated on or before `today` (the caller's
+    business day, passed in: this module reads no clock). A decision dated ahead could "end" a
+    publicity period that has not yet elapsed."""
+    if on > today:
+        r = Reason("D5", CLAUSE, f"the {what} is dated {day(on)}, after today {day(today)}: a "
+                   "step of the case is recorded once it has happened")
+        return Decision(False, (r,), (Refusal("dibao.case.date_in_future", r),))
+    return Decision(True, (Reason("D5", CLAUSE, f"the {what} is dated {day(on)}"),))
+
+
 def default_start_month(decision_date: date) -> date:
     """(十四, D7) with no start month given, the 1st of the month on or after the decision."""
     return first_of_month_on_or_after(decision_date)

@@ -249,3 +249,14 @@ def test_d6_flagged_case_approved_by_the_matched_person_is_refused():
 
 def test_d6_unflagged_case_may_be_approved_by_its_verifier():
     assert approve(flagged=False, approver_ids={"officer-1"}).ok
+
+
+def test_a_step_dated_today_is_accepted_and_one_dated_tomorrow_refused():
+    from app.policy.dibao_case import check_not_in_future
+
+    today = date(2020, 3, 1)
+    assert check_not_in_future(date(2020, 3, 1), today, "decision").ok
+    d = check_not_in_future(date(2020, 3, 2), today, "decision")
+    assert not d.ok
+    assert d.refusals[0].code == "dibao.case.date_in_future"
+    assert d.refusals[0].reason.rule == "D5" and "2020-03-02" in d.refusals[0].reason.detail
