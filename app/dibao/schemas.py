@@ -12,11 +12,13 @@ from pydantic import Field
 from app.kit.schemas import In, Out
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2099, 12, 31)  # the calendar the module accepts
 
 
 class StandardIn(In):
     region_code: str = Field(pattern=r"^[0-9]{6}000000$", description="a 市(區), 12 digits")
-    effective_from: date
+    # Bounded so that the month on or after it (D7) is always a date.
+    effective_from: date = Field(ge=FIRST_DAY, le=LAST_DAY, description="1900-01-01..2099-12-31")
     amount: Decimal = Field(gt=0, **MONEY, description="yuan per person per month (D1)")
 
 
@@ -55,9 +57,9 @@ class PublicityIn(In):
 class DecisionIn(In):
     decision: Literal["approve", "reject"]
     decided_on: date
-    start_month: str | None = Field(None, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
-                                    description="YYYY-MM; default: the month on or after the "
-                                                "decision")
+    start_month: str | None = Field(None, pattern=r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$",
+                                    description="YYYY-MM, years 1900-2099; default: the month "
+                                                "on or after the decision")
     reason: str = Field(min_length=1, max_length=1000)
 
 

@@ -155,8 +155,12 @@ async def decide(session: AsyncSession, principal: Principal, case_id: uuid.UUID
 async def _approve(wf: Workflow, data) -> DibaoCase:
     case, session, principal = wf.case, wf.session, wf.principal
     new = wf.next_state("approve", data.decided_on, "decided_on")
-    start = (date.fromisoformat(data.start_month + "-01") if data.start_month
-             else default_start_month(data.decided_on))
+    try:
+        start = (date.fromisoformat(data.start_month + "-01") if data.start_month
+                 else default_start_month(data.decided_on))
+    except (ValueError, OverflowError) as e:  # the schema's pattern should make this unreachable
+        raise field_error("start_month", "dibao.decision.start_month_invalid",
+                          f"{data.start_month!r} is not a month YYYY-MM (D5)") from e
     start_ok = check_start_month(start, case.applied_on)
     if not start_ok.ok:
         raise refusal_error(start_ok)
