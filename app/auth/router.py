@@ -37,6 +37,7 @@ TOKEN_FIELDS = {"grant_type", "username", "password", "client_id", "client_secre
     "/auth/token",
     response_model=TokenOut,
     name="auth_token",
+    responses=problem_responses(415),
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/x-www-form-urlencoded": {"schema": {
             "type": "object", "required": ["grant_type"],
@@ -52,6 +53,8 @@ async def auth_token(request: Request) -> TokenOut:
                          "Send the token request as application/x-www-form-urlencoded.",
                          status=415)
     form = {k: str(v) for k, v in (await request.form()).items()}
+    if any("\x00" in v for v in form.values()):
+        raise BadRequest("request.nul_character", "The form may not contain the NUL character.")
     unknown = sorted(set(form) - TOKEN_FIELDS)
     if unknown:
         raise BadRequest("request.validation", f"Unknown fields: {', '.join(unknown)}.", status=422)

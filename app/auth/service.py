@@ -21,6 +21,8 @@ from app.kit.pagination import PageParams, paginate
 from app.models.accounts import Client, LoginFailure, RefreshToken, User
 from app.models.regions import Region
 
+MAX_USERNAME = 64
+
 
 class InvalidGrant(DomainError):
     """OAuth 2 `invalid_grant`: bad credentials or refresh token (400, RFC 6749 5.2)."""
@@ -41,6 +43,15 @@ async def _check_region(session: AsyncSession, code: str) -> None:
                                      "code": "region.unknown"}])
 
 
+async def _check_helper(session: AsyncSession, helper_id: uuid.UUID | None) -> None:
+    from app.models.pairings import Helper  # accounts may link to the helper registry
+
+    if helper_id is not None and await session.get(Helper, helper_id) is None:
+        raise Unprocessable("user.helper_unknown", f"No helper {helper_id}.",
+                            errors=[{"loc": ["body", "helper_id"], "msg": "unknown helper",
+                                     "code": "user.helper_unknown"}])
+
+
 async def create_user(session: AsyncSession, actor: Principal | None, data, settings: Settings) -> User:
     """Add a user; only an admin (or the command line, actor None) may."""
     await _check_region(session, data.region_code)
@@ -52,6 +63,7 @@ async def create_user(session: AsyncSession, actor: Principal | None, data, sett
     if data.role == "first_secretary" and data.helper_id is None:
         raise Unprocessable("user.first_secretary_needs_helper",
                             "A first_secretary user must be linked to a helper (helper_id).")
+    await _check_helper(session, data.helper_id)
     if await session.scalar(select(User.id).where(User.username == data.username)):
         raise Conflict("user.username_taken", f"The username {data.username} is taken.")
     user = User(id=uuid.uuid4(), username=data.username, password_hash=hash_password(data.password),
@@ -105,6 +117,8 @@ async def update_user(session: AsyncSession, principal: Principal, user: User, d
             raise Unprocessable("field.null", f"{name} cannot be null.",
                                 errors=[{"loc": ["body", name], "msg": "may not be null",
                                          "code": "field.null"}])
+    if changes.get("helper_id") is not None:
+        await _check_helper(session, changes["helper_id"])
     before = _user_view(user)
     for name, value in changes.items():
         setattr(user, name, value)
@@ -174,6 +188,8 @@ async def _issue_for_user(session: AsyncSession, tokens: TokenService, settings:
 async def password_grant(session: AsyncSession, tokens: TokenService, settings: Settings,
                          username: str, password: str) -> dict:
     """(password grant) Five failures for one username within the window lock it (429)."""
+    if len(username) > MAX_USERNAME:  # no such account can exist; nothing to count either
+        raise InvalidGrant("auth.invalid_credentials", "The username or password is wrong.")
     now = datetime.now(UTC)
     window_start = now - timedelta(seconds=settings.login_window_seconds)
     failures = await session.scalars(

@@ -72,3 +72,12 @@ async def test_only_a_city_account_sets_the_retention_length(client, make_user):
     r = await client.post("/api/v1/policy/retention-rules", headers=district,
                           json={"effective_from": "2018-01-01", "months": 12})
     assert_problem(r, 403, "policy.retention.city_only")
+
+
+async def test_a_measure_or_visit_names_a_recorded_helper(client, admin):
+    import uuid
+
+    hh = await register_household(client, admin, V)
+    r = await client.post(f"/api/v1/households/{hh['id']}/visits", headers=admin, json={
+        "date": "2016-05-01", "helper_id": str(uuid.uuid4()), "notes": "visited"})
+    assert_problem(r, 422, "household.helper_unknown")

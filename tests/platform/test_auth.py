@@ -265,3 +265,19 @@ async def test_pii_read_is_admin_only_unless_granted(client, make_user):
     assert "pii:read" in (await client.get("/api/v1/auth/me", headers=granted)).json()["scopes"]
     admin = await make_user("admin")
     assert "pii:read" in (await client.get("/api/v1/auth/me", headers=admin)).json()["scopes"]
+
+
+async def test_token_form_with_nul_or_overlong_username_is_refused_cleanly(client):
+    r = await client.post("/api/v1/auth/token", data={"grant_type": "password",
+                                                      "username": "a\x00b", "password": "x"})
+    assert_problem(r, 400, "request.nul_character")
+    r = await client.post("/api/v1/auth/token", data={"grant_type": "password",
+                                                      "username": "u" * 65, "password": "x"})
+    assert_problem(r, 400, "auth.invalid_credentials")
+
+
+async def test_a_user_linked_to_an_unknown_helper_is_refused(client, admin):
+    r = await client.post("/api/v1/users", headers=admin, json={
+        "username": "secretary", "password": "a long password", "role": "first_secretary",
+        "region_code": "321283000000", "helper_id": str(uuid.uuid4())})
+    assert_problem(r, 422, "user.helper_unknown")

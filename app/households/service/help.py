@@ -21,6 +21,15 @@ def visit_out(v: HouseholdVisit) -> VisitOut:
                     notes=v.notes, recorded_by=v.recorded_by, created_at=v.created_at)
 
 
+async def _check_helper(session: AsyncSession, helper_id: uuid.UUID | None) -> None:
+    """The responsible helper of a measure or a visit must be a recorded helper."""
+    from app.models.pairings import Helper  # the helper registry (section 7)
+
+    if helper_id is not None and await session.get(Helper, helper_id) is None:
+        raise field_error(["body", "helper_id"], "household.helper_unknown",
+                          f"no helper {helper_id}")
+
+
 async def add_measure(session: AsyncSession, principal: Principal, household_id: uuid.UUID,
                       data) -> MeasureOut:
     """A help measure of the plan; income-generating ones count for the R5 target."""
@@ -29,6 +38,7 @@ async def add_measure(session: AsyncSession, principal: Principal, household_id:
     if data.end_date is not None and data.end_date < data.start_date:
         raise field_error(["body", "end_date"], "household.measure.end_before_start",
                           "end_date is before start_date")
+    await _check_helper(session, data.helper_id)
     row = HouseholdMeasure(household_id=h.id, kind=data.kind,
                            income_generating=data.income_generating, project=data.project,
                            helper_id=data.helper_id, start_date=data.start_date,
@@ -58,6 +68,7 @@ async def add_visit(session: AsyncSession, principal: Principal, household_id: u
     """A help record: the visit's date, helper and what was done."""
     rec = await scoped_record(session, principal, household_id, lock=True)
     h = rec.household
+    await _check_helper(session, data.helper_id)
     row = HouseholdVisit(household_id=h.id, visited_on=data.date, helper_id=data.helper_id,
                          notes=data.notes, recorded_by=principal.actor)
     session.add(row)
