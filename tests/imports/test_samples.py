@@ -17,7 +17,9 @@ async def test_every_sample_file_imports(client, app, db, admin, households):
                 (households, "households", {"households": 2, "members": 5, "assessments": 2}),
                 ("members.csv", "members", {"members": 1}),
                 ("assessments.csv", "assessments", {"assessments": 2}),
-                ("village_incomes.csv", "village_incomes", {"village_incomes": 2, "unchanged": 0})]
+                ("village_incomes.csv", "village_incomes", {"village_incomes": 2, "unchanged": 0}),
+                ("helpers.csv", "helpers", {"helpers": 4}),
+                ("pairings.csv", "pairings", {"pairings": 4})]
     for name, kind, written in expected:
         job = await import_file(client, app, db, admin, (SAMPLES / name).read_bytes(), kind=kind,
                                 name=name)
