@@ -163,7 +163,8 @@ async def _run(db: Database, ctx: Context, job: ImportJob, path: Path) -> dict:
                 mapping = _mapping(kind, keys, check=not mapping_for and job.file_format != "jsonl")
                 if len(mapping_for) < 64:
                     mapping_for[keys] = mapping
-            kind.accept(line, {f: row[h] for h, f in mapping.items()})
+            # Cells stripped once here; the kinds read them as they come.
+            kind.accept(line, {f: row[h].strip() for h, f in mapping.items()})
             if kind.pending() >= BATCH:
                 await stager.flush()
             elif read % 256 == 0 and stager.running is not None:

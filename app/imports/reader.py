@@ -88,7 +88,7 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, str]]]
             raise FileError("import.file.no_header", "the file has no header line")
         header = [h.strip().lstrip("\ufeff") for h in header]
         for row in reader:
-            if not any(c.strip() for c in row):
+            if not "".join(row).strip():  # blank line (all cells empty or spaces)
                 continue
             yield reader.line_num, dict(zip(header, row, strict=False))
 

@@ -14,10 +14,9 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from app import pii
 from app.auth.scoping import principal_prefix
 from app.errors import DomainError
-from app.households.schemas import HouseholdIn
+from app.households.schemas import HouseholdIn, MemberIn
 from app.households.service.registry import check_causes
 from app.imports import values as V
 from app.imports.kinds.base import Kind, RowError, StageTable, pydantic_errors, shown, text_of
@@ -53,21 +52,34 @@ MEMBER_STAGE = StageTable("stg_member", (
 
 
 def member_body(v: dict[str, str]) -> dict[str, Any]:
-    """A MemberIn body from a row (labels turned into codes; empty cells left out)."""
-    body: dict[str, Any] = {"name": text_of(v, "name"), "id_number": text_of(v, "id_number"),
-                            "relation": V.relation(text_of(v, "relation")),
-                            "labour_capacity": V.label(text_of(v, "labour_capacity"), V.LABOUR),
-                            "health": V.label(text_of(v, "health"), V.HEALTH)}
-    cat, grade = text_of(v, "disability_category"), text_of(v, "disability_grade")
+    """A MemberIn body from a row (labels turned into codes; empty cells left out). The
+    pipeline hands the cells stripped (`text_of` would strip them again)."""
+    g = v.get
+    body: dict[str, Any] = {"name": g("name") or "", "id_number": g("id_number") or "",
+                            "relation": V.relation(g("relation") or ""),
+                            "labour_capacity": V.label(g("labour_capacity") or "", V.LABOUR),
+                            "health": V.label(g("health") or "", V.HEALTH)}
+    cat, grade = g("disability_category"), g("disability_grade")
     if cat or grade:
-        body["disability"] = {"category": cat, "grade": grade}
+        body["disability"] = {"category": cat or "", "grade": grade or ""}
     for f in ("in_school", "stable_nonfarm_employment"):
-        if text_of(v, f):
+        if g(f):
             body[f] = V.boolean(v[f])
     for f in ("tekun_since", "joined_on"):
-        if text_of(v, f):
+        if g(f):
             body[f] = V.day(v[f])
     return body
+
+
+def member_in(body: dict[str, Any]) -> MemberIn | dict[str, Any]:
+    """The member validated by the API's MemberIn, or its body unchanged when it is refused.
+    HouseholdIn then takes the validated members as they are (pydantic does not validate an
+    instance twice) and validates the refused ones again, reporting their errors at
+    members[i] exactly as it would have: the same schema, checked once instead of twice."""
+    try:
+        return MemberIn.model_validate(body)
+    except ValidationError:
+        return body
 
 
 def member_loc_field(rest: tuple) -> str | None:
@@ -78,6 +90,31 @@ def member_loc_field(rest: tuple) -> str | None:
     return str(rest[0])
 
 
+_API_TO_FIELD = {v: k for k, v in _ASSESSMENT.items()}
+
+
+def _locators(body: dict[str, Any], lines: list[int], first_line: int):
+    """(where, raw) for pydantic_errors: the line and field of an error's loc in HouseholdIn,
+    and the value as read (only needed when a household is refused)."""
+
+    def where(loc: tuple) -> tuple[int, str | None]:
+        if loc and loc[0] == "members" and len(loc) > 1 and isinstance(loc[1], int):
+            return lines[loc[1]], member_loc_field(loc[2:])
+        f = str(loc[-1]) if loc else None
+        return first_line, _API_TO_FIELD.get(f, _BACK.get(f, f))
+
+    def raw(loc: tuple) -> Any:
+        node: Any = body
+        for p in loc:
+            try:
+                node = node[p]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return node if not isinstance(node, dict | list) else None
+
+    return where, raw
+
+
 def parse_member_id(number: str, on, line: int) -> ids.ParsedId | RowError:
     """Section 2 (GB 11643) through the policy rule; the error carries the rule's code."""
     try:
@@ -86,11 +123,12 @@ def parse_member_id(number: str, on, line: int) -> ids.ParsedId | RowError:
         return RowError(line, "id_number", e.code, e.detail, shown("id_number", number))
 
 
-def member_record(settings, household_id: uuid.UUID, line: int, m, p: ids.ParsedId,
+def member_record(kind: Kind, household_id: uuid.UUID, line: int, m, p: ids.ParsedId,
                   joined) -> tuple:
     d = m.disability
-    return (uuid.uuid4(), household_id, line, m.name, pii.encrypt(settings, p.number),
-            pii.id_hash(settings, p.number), ids.mask_id(p.number), p.birth_date, p.sex,
+    sealer = kind.sealer
+    return (kind.new_id(), household_id, line, m.name, sealer.encrypt(p.number),
+            sealer.id_hash(p.number), ids.mask_id(p.number), p.birth_date, p.sex,
             m.relation, joined, m.labour_capacity, m.health, d.category if d else None,
             d.grade if d else None, m.in_school, m.stable_nonfarm_employment, m.tekun_since)
 
@@ -169,39 +207,27 @@ class Households(Kind):
                     errors.append(RowError(ln, f, "import.household.inconsistent",
                                            f"differs from line {first_line} of the same household",
                                            text_of(v, f)))
-        body: dict[str, Any] = {"village_code": text_of(first, "village_code"),
-                                "registered_on": V.day(text_of(first, "registered_on")),
-                                "causes": {"main": V.label(text_of(first, "cause_main"), V.CAUSES),
-                                           "others": V.many(text_of(first, "cause_others"), V.CAUSES)},
-                                "assessment": {}, "members": [member_body(v) for _, v in rows]}
-        for f, api in (("group", "group"), ("address", "address")):
-            if text_of(first, f):
-                body[api] = text_of(first, f)
+        g = first.get  # cells come stripped from the pipeline
+        body: dict[str, Any] = {"village_code": g("village_code") or "",
+                                "registered_on": V.day(g("registered_on") or ""),
+                                "causes": {"main": V.label(g("cause_main") or "", V.CAUSES),
+                                           "others": V.many(g("cause_others") or "", V.CAUSES)},
+                                "assessment": {},
+                                "members": [member_in(member_body(v)) for _, v in rows]}
+        for f in ("group", "address"):
+            if g(f):
+                body[f] = g(f)
+        assessment = body["assessment"]
         for f, api in _ASSESSMENT.items():
-            if text_of(first, f):
-                raw = text_of(first, f)
-                body["assessment"][api] = V.day(raw) if f == "assessed_on" else (
-                    raw if f == "assessment_year" else V.money(raw))
-
-        def where(loc: tuple) -> tuple[int, str | None]:
-            if loc and loc[0] == "members" and len(loc) > 1 and isinstance(loc[1], int):
-                return lines[loc[1]], member_loc_field(loc[2:])
-            f = str(loc[-1]) if loc else None
-            return first_line, {v: k for k, v in _ASSESSMENT.items()}.get(f, _BACK.get(f, f))
-
-        def raw(loc: tuple) -> Any:
-            node: Any = body
-            for p in loc:
-                try:
-                    node = node[p]
-                except (KeyError, IndexError, TypeError):
-                    return None
-            return node if not isinstance(node, dict | list) else None
-
+            raw_value = g(f)
+            if raw_value:
+                assessment[api] = V.day(raw_value) if f == "assessed_on" else (
+                    raw_value if f == "assessment_year" else V.money(raw_value))
         try:
             data = HouseholdIn.model_validate(body)
         except ValidationError as e:
-            self.reject(errors + pydantic_errors(e, where, raw), lines, why)
+            self.reject(errors + pydantic_errors(e, *_locators(body, lines, first_line)),
+                        lines, why)
             return
         self._validated(data, rows, lines, first_line, first, errors, why)
 
@@ -267,7 +293,7 @@ class Households(Kind):
                                   f"{r.reason.rule} ({r.reason.clause}): {r.reason.detail}")
                          for r in decision.refusals], lines, why)
             return
-        hid = uuid.uuid4()
+        hid = self.new_id()
         self.buffers["stg_household"].append((
             hid, text_of(first, "household_key"), first_line, data.village_code, data.group,
             data.address, data.registered_on, data.causes.main, list(data.causes.others), a.year,
@@ -276,7 +302,7 @@ class Households(Kind):
             json.dumps([r.as_dict() for r in decision.reasons], ensure_ascii=False, default=str)))
         out = self.buffers["stg_member"]
         for ln, m, p in zip(lines, data.members, parsed, strict=True):
-            out.append(member_record(ctx.settings, hid, ln, m, p, m.joined_on or data.registered_on))
+            out.append(member_record(self, hid, ln, m, p, m.joined_on or data.registered_on))
 
     async def check(self) -> None:
         conn, job = self.ctx.conn, self.ctx.job_id

@@ -12,7 +12,6 @@ import uuid
 
 from pydantic import ValidationError
 
-from app import pii
 from app.auth.scoping import principal_prefix
 from app.households.schemas import AssessmentCreate, MemberIn
 from app.imports import values as V
@@ -49,7 +48,7 @@ def household_ref(kind: Kind, line: int, values: dict[str, str]) -> tuple | RowE
     if isinstance(p, RowError):
         p.field = "head_id_number"
         return p
-    return None, pii.id_hash(kind.ctx.settings, p.number)
+    return None, kind.sealer.id_hash(p.number)
 
 
 async def resolve_households(kind: Kind, table: str, when: str) -> None:
@@ -133,7 +132,7 @@ class Members(Kind):
             return
         hid, head_hash = ref
         self.buffers["stg_member"].append(
-            (*member_record(self.ctx.settings, hid, line, m, p, joined), line, hid, head_hash))
+            (*member_record(self, hid, line, m, p, joined), line, hid, head_hash))
 
     async def check(self) -> None:
         conn, job = self.ctx.conn, self.ctx.job_id
