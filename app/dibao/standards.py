@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.auth.scoping import ensure_in_region, principal_prefix, region_filter
-from app.dibao import amounts
+from app.dibao.adjust import emit_adjustments, open_grants_clause
 from app.dibao.facts import Facts, load_facts, load_standards
 from app.errors import Conflict, Unprocessable
 from app.events.service import emit
 from app.kit.pagination import PageParams, paginate
 from app.models.dibao import DibaoCase, DibaoStandard
 from app.models.regions import Region
-from app.policy.dates import first_of_month_on_or_after
-from app.policy.dibao import DibaoError
-
-GRANT_STATES = ("approved", "active", "suspended")
 
 
 def _visible(principal: Principal):
@@ -71,34 +65,13 @@ async def create_standard(session: AsyncSession, principal: Principal, data) -> 
                standard.region_code, after_values)
     after = Facts(standards=await load_standards(session, [data.region_code]),
                   assessments=before.assessments, members=before.members, steps=before.steps)
-    await _emit_adjustments(session, grants, before, after, data.effective_from)
+    await emit_adjustments(session, grants, before, after, data.effective_from, "standard")
     return standard
 
 
 async def _open_grants(session: AsyncSession, district: str) -> list[DibaoCase]:
     rows = await session.scalars(
         select(DibaoCase).where(DibaoCase.region_code.like(district[:6] + "%"),
-                                DibaoCase.start_month.is_not(None),
-                                or_(*[DibaoCase.state == s for s in GRANT_STATES]))
+                                *open_grants_clause())
         .order_by(DibaoCase.id))
     return list(rows.all())
-
-
-async def _emit_adjustments(session, grants, before, after, effective_from: date) -> None:
-    """(十四, D7) a grant whose amount changes from the month on or after the new standard."""
-    for case in grants:
-        opening = max(first_of_month_on_or_after(effective_from), case.start_month)
-        try:
-            old = amounts.period_on(amounts.periods(case, before), opening)
-            new = amounts.period_on(amounts.periods(case, after), opening)
-        except DibaoError:
-            continue  # facts incomplete for this grant: it shows its own error when read
-        if new is None or (old is not None and old.monthly_benefit == new.monthly_benefit
-                           and old.d2_ok == new.d2_ok):
-            continue
-        await emit(session, "dibao.grant.adjusted", "dibao_case", case.id, case.region_code, {
-            "case_id": case.id, "household_id": case.household_id, "from": opening,
-            "cause": "standard", "standard": new.standard,
-            "monthly_benefit_before": None if old is None else old.monthly_benefit,
-            "monthly_benefit_after": new.monthly_benefit, "d2_met": new.d2_ok,
-        })
