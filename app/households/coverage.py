@@ -1,8 +1,10 @@
 """Dibao coverage as the household registry reads it: ONE function, filled by the dibao module.
 
 R5 (relief-type target), E1, E2, E3 and E4 need to know whether a member is covered by an active
-dibao grant on a date. Until the dibao module lands this answers that nobody is covered; the dibao
-module replaces the body (and nothing else), keeping the signature.
+dibao grant on a date. The dibao module answers (`app.dibao.coverage.member_coverage`): a member
+is covered when a grant of their household is active on the date (D5) and they are a member then,
+and, for a single-person grant (D4), they are its one person. It agrees with the roster of
+`GET /api/v1/dibao/grants?active_on=`.
 """
 
 from __future__ import annotations
