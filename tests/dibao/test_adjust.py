@@ -3,28 +3,13 @@ assessment (or a corrected version, R8) is added, emits `dibao.grant.adjusted` f
 grant of the household whose amount or D2 answer changes from the first of the month on or after
 it; a grant that no longer meets D2 says so and is in the review queue, never ended.
 
-The households service does not call it yet (its owners wire it in), so these tests add the
-assessment through the API and then call the function as that service will."""
+The households service calls it in the same transaction as the assessment, so these tests only
+add the assessment through the API and read the feed."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import date
-
-from app.auth.principal import Principal
-from app.dibao.adjust import on_assessment_recorded
 from tests.dibao.helpers import approved_case, feed, household, set_standard
 from tests.households.factories import add_assessment
-
-OFFICER = Principal(kind="user", id=uuid.UUID(int=7), name="officer", role="admin",
-                    scopes=frozenset(), region_code="321200000000")
-
-
-async def _recorded(db, household_id: str, on: str, assessment_id: str | None = None) -> None:
-    async with db.sessionmaker() as s:
-        await on_assessment_recorded(s, OFFICER, uuid.UUID(household_id), date.fromisoformat(on),
-                                     None if assessment_id is None else uuid.UUID(assessment_id))
-        await s.commit()
 
 
 async def _grant(client, admin):
@@ -35,11 +20,9 @@ async def _grant(client, admin):
 
 
 async def test_an_income_rise_emits_the_adjustment_and_flags_the_grant_for_review(
-        client, admin, db):
+        client, admin):
     h, case = await _grant(client, admin)
-    a = await add_assessment(client, admin, h["id"], 2016, "19200.00", assessed_on="2016-12-20")
-    assert await feed(client, admin, "dibao.grant.adjusted") == []
-    await _recorded(db, h["id"], "2016-12-20", a["id"])
+    await add_assessment(client, admin, h["id"], 2016, "19200.00", assessed_on="2016-12-20")
     [event] = await feed(client, admin, "dibao.grant.adjusted")
     p = event["payload"]
     assert event["entity_id"] == case["id"]
@@ -50,11 +33,10 @@ async def test_an_income_rise_emits_the_adjustment_and_flags_the_grant_for_revie
     assert item["case_id"] == case["id"] and item["since"] == "2017-01-01"
 
 
-async def test_an_income_drop_emits_the_new_amount_from_the_next_month(client, admin, db):
+async def test_an_income_drop_emits_the_new_amount_from_the_next_month(client, admin):
     h, case = await _grant(client, admin)
     # 6,000.00 a year = 500.00 a month: 1,500.00 − 500.00 = 1,000.00 from 2016-07-01.
     await add_assessment(client, admin, h["id"], 2016, "6000.00", assessed_on="2016-06-10")
-    await _recorded(db, h["id"], "2016-06-10")  # without the id: the one in force that day
     [event] = await feed(client, admin, "dibao.grant.adjusted")
     assert event["entity_id"] == case["id"]
     p = event["payload"]
@@ -62,21 +44,18 @@ async def test_an_income_drop_emits_the_new_amount_from_the_next_month(client, a
         "2016-07-01", "500.00", "1000.00", True)
 
 
-async def test_an_assessment_that_changes_no_amount_emits_nothing(client, admin, db):
+async def test_an_assessment_that_changes_no_amount_emits_nothing(client, admin):
     h, _ = await _grant(client, admin)
-    a = await add_assessment(client, admin, h["id"], 2016, "12000.00", assessed_on="2016-12-31")
-    await _recorded(db, h["id"], "2016-12-31", a["id"])
+    await add_assessment(client, admin, h["id"], 2016, "12000.00", assessed_on="2016-12-31")
     assert await feed(client, admin, "dibao.grant.adjusted") == []
 
 
-async def test_a_corrected_version_is_compared_with_the_version_it_replaces(client, admin, db):
+async def test_a_corrected_version_is_compared_with_the_version_it_replaces(client, admin):
     h, _ = await _grant(client, admin)
-    a = await add_assessment(client, admin, h["id"], 2016, "19200.00", assessed_on="2016-12-20")
-    await _recorded(db, h["id"], "2016-12-20", a["id"])
+    await add_assessment(client, admin, h["id"], 2016, "19200.00", assessed_on="2016-12-20")
     fixed = await add_assessment(client, admin, h["id"], 2016, "12000.00",
                                  assessed_on="2017-02-10")
     assert fixed["version"] == 2
-    await _recorded(db, h["id"], "2017-02-10", fixed["id"])
     events = await feed(client, admin, "dibao.grant.adjusted")
     assert [(e["payload"]["from"], e["payload"]["monthly_benefit_before"],
              e["payload"]["monthly_benefit_after"], e["payload"]["d2_met"]) for e in events] == [
@@ -84,9 +63,8 @@ async def test_a_corrected_version_is_compared_with_the_version_it_replaces(clie
     assert (await client.get("/api/v1/dibao/review-queue", headers=admin)).json()["items"] == []
 
 
-async def test_a_household_without_a_grant_is_left_alone(client, admin, db):
+async def test_a_household_without_a_grant_is_left_alone(client, admin):
     await set_standard(client, admin, "500.00")
     h = await household(client, admin, "12000.00")
-    a = await add_assessment(client, admin, h["id"], 2016, "19200.00", assessed_on="2016-12-20")
-    await _recorded(db, h["id"], "2016-12-20", a["id"])
+    await add_assessment(client, admin, h["id"], 2016, "19200.00", assessed_on="2016-12-20")
     assert await feed(client, admin, "dibao.grant.adjusted") == []

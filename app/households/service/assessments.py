@@ -64,6 +64,10 @@ async def add_assessment(session: AsyncSession, principal: Principal, household_
                  after=summary, region_code=h.village_code)
     await emit(session, "household.assessment.added", "household", h.id, h.village_code,
                {"household_id": h.id, **summary})
+    # (十四, D7) an income change re-evaluates the household's dibao grants in this transaction
+    from app.dibao.adjust import on_assessment_recorded  # dibao reads the household facts
+
+    await on_assessment_recorded(session, principal, h.id, row.assessed_on, row.id)
     return out
 
 
