@@ -81,3 +81,20 @@ async def test_a_measure_or_visit_names_a_recorded_helper(client, admin):
     r = await client.post(f"/api/v1/households/{hh['id']}/visits", headers=admin, json={
         "date": "2016-05-01", "helper_id": str(uuid.uuid4()), "notes": "visited"})
     assert_problem(r, 422, "household.helper_unknown")
+
+
+async def test_a_taken_number_does_not_reveal_a_household_outside_the_region(client, admin, make_user):
+    from tests.households.factories import household_body, make_village, member, valid_id
+
+    number = valid_id("19700101", seq=121)
+    await register_household(client, admin, V, members=[member("02", id_number=number)],
+                             assessment_={"year": 2015, "wage_income": "5000.00",
+                                          "business_income": "0.00", "property_income": "0.00",
+                                          "transfer_income": "0.00", "production_costs": "0.00"})
+    await make_village(client, admin, "321281100201")
+    xinghua = await make_user("district_officer", "321281000000")
+    body = household_body("321281100201", members=[member("02", id_number=number)])
+    r = await client.post("/api/v1/households", headers=xinghua, json=body)
+    problem = assert_problem(r, 409, "member.id_number_taken")
+    assert problem["household_id"] is None and "outside your view" in problem["detail"]
+    assert number not in r.text  # masked

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import pii
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.auth.scoping import ensure_in_region
+from app.auth.scoping import ensure_in_region, in_region
 from app.config import Settings
 from app.errors import Conflict, Unprocessable
 from app.households.facts import HouseholdRecord, attributes_on, load_record
@@ -62,7 +62,7 @@ async def current_holder(session: AsyncSession, hash_: bytes) -> HouseholdMember
 
 def taken_error(number: str, household_id: uuid.UUID | None, loc: list[Any]) -> Conflict:
     masked = ids.mask_id(number)
-    where = f"household {household_id}" if household_id else "another household"
+    where = f"household {household_id}" if household_id else "a household outside your view"
     return Conflict("member.id_number_taken",
                     f"ID number {masked} belongs to a current member of {where}.",
                     errors=[{"loc": loc, "msg": "already a current member", "code":
@@ -72,11 +72,16 @@ def taken_error(number: str, household_id: uuid.UUID | None, loc: list[Any]) -> 
 
 
 async def ensure_number_free(session: AsyncSession, number: str, hash_: bytes,
-                             loc: list[Any]) -> None:
-    """Section 2: a number is unique among current members of all households (409 otherwise)."""
+                             loc: list[Any], principal: Principal) -> None:
+    """Section 2: a number is unique among current members of all households (409 otherwise).
+
+    The 409 names the holding household only when it lies in the caller's region: uniqueness
+    is city-wide, but a household elsewhere is not revealed (its id stays hidden)."""
     holder = await current_holder(session, hash_)
     if holder is not None:
-        raise taken_error(number, holder.household_id, loc)
+        household = await session.get(Household, holder.household_id)
+        visible = household is not None and in_region(principal, household.village_code)
+        raise taken_error(number, holder.household_id if visible else None, loc)
 
 
 async def flush_members(session: AsyncSession, number_of: dict[bytes, str]) -> None:

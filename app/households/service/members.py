@@ -70,7 +70,7 @@ async def add_member(session: AsyncSession, settings: Settings, principal: Princ
         r = shape.first_refusal
         raise field_error(["body", "relation"], r.code, r.reason.detail)
     hash_ = pii.id_hash(settings, parsed.number)
-    await ensure_number_free(session, parsed.number, hash_, ["body", "id_number"])
+    await ensure_number_free(session, parsed.number, hash_, ["body", "id_number"], principal)
     row = new_member(settings, h.id, parsed, name=data.name, relation=data.relation,
                      joined_on=joined)
     session.add(row)

@@ -100,7 +100,8 @@ async def register_household(session: AsyncSession, settings: Settings, principa
     hashes = {}
     for i, p in enumerate(parsed):
         h = pii.id_hash(settings, p.number)
-        await ensure_number_free(session, p.number, h, ["body", "members", i, "id_number"])
+        await ensure_number_free(session, p.number, h, ["body", "members", i, "id_number"],
+                                 principal)
         hashes[h] = p.number
     a = data.assessment
     assessed_on = a.assessed_on or default_assessed_on(a.year)
