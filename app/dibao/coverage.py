@@ -13,56 +13,34 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.auth.scoping import ensure_in_region, region_filter, region_prefix
 from app.dibao.facts import load_facts
 from app.dibao.reads import active_on_clause, covered_members, evaluate
+from app.households.sql import development_sql, status_sql
 from app.kit.pagination import PageParams, paginate
 from app.models.dibao import DibaoCase
 from app.models.households import (
     Household,
-    HouseholdEvent,
     HouseholdMember,
-    MemberAttributeVersion,
 )
 from app.policy.dibao import coverage_gap
 from app.policy.lifecycle import is_member_on
-from app.policy.support import WITH_LABOUR
 
 BATCH = 500
 
 
 def _registered(on: date):
-    """R6 (八): the latest lifecycle event dated ≤ on is a registration or a return."""
-    latest = (select(HouseholdEvent.kind)
-              .where(HouseholdEvent.household_id == Household.id,
-                     HouseholdEvent.occurred_on <= on)
-              .order_by(HouseholdEvent.occurred_on.desc(), HouseholdEvent.seq.desc()).limit(1)
-              .correlate(Household).scalar_subquery())
-    return latest.in_(("register", "return"))
+    """R6 (八): registered on the date (the latest lifecycle event is a register or a return)."""
+    return status_sql(on) == "registered"
 
 
 def _relief(on: date):
-    """R4 (二.1, 八): no current member whose labour capacity in force has labour (a member
-    with no version in force yet counts with the first one, as the registry does)."""
-    mav = MemberAttributeVersion
-    in_force = (select(mav.labour_capacity)
-                .where(mav.member_id == HouseholdMember.id, mav.effective_from <= on)
-                .order_by(mav.effective_from.desc(), mav.id.desc()).limit(1)
-                .correlate(HouseholdMember).scalar_subquery())
-    first = (select(mav.labour_capacity).where(mav.member_id == HouseholdMember.id)
-             .order_by(mav.effective_from, mav.id).limit(1)
-             .correlate(HouseholdMember).scalar_subquery())
-    labour = func.coalesce(in_force, first)
-    able = (select(HouseholdMember.id)
-            .where(HouseholdMember.household_id == Household.id, HouseholdMember.joined_on <= on,
-                   or_(HouseholdMember.left_on.is_(None), HouseholdMember.left_on > on),
-                   labour.in_(sorted(WITH_LABOUR)))
-            .correlate(Household).exists())
-    return ~able
+    """R4 (二.1, 八): no current member with labour capacity in force."""
+    return ~development_sql(on)
 
 
 def _granted(on: date):

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.auth.scoping import ensure_in_region, region_filter, region_prefix
 from app.households.coverage import dibao_coverage
-from app.households.service.registry import development_sql, status_sql
+from app.households.sql import attribute_sql, current_member_sql, development_sql, status_sql
 from app.models.households import (
     Household,
     HouseholdAssessment,
@@ -78,17 +78,9 @@ class AnnualVerification(BaseModel):
     households: list[MissingAssessment]
 
 
-def _current_member(on: date):
-    m = HouseholdMember
-    return and_(m.household_id == Household.id, m.joined_on <= on,
-                or_(m.left_on.is_(None), m.left_on > on))
-
-
 def _employment_sql(on: date):
-    m, v = HouseholdMember, MemberAttributeVersion
-    employed = (select(v.stable_nonfarm_employment).where(v.member_id == m.id, v.effective_from <= on)
-                .order_by(v.effective_from.desc(), v.id.desc()).limit(1).scalar_subquery())
-    return exists().where(_current_member(on), employed.is_(True))
+    employed = attribute_sql(MemberAttributeVersion.stable_nonfarm_employment, on)
+    return exists().where(current_member_sql(on), employed.is_(True))
 
 
 def _measure_sql(on: date):

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import and_, case, exists, literal, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import pii
@@ -36,22 +36,19 @@ from app.households.service.common import (
     scoped_record,
     touch,
 )
+from app.households.sql import development_sql, status_sql
 from app.kit.pagination import PageParams, paginate
 from app.models.households import (
     Household,
     HouseholdAssessment,
     HouseholdEvent,
-    HouseholdMember,
     MemberAttributeVersion,
 )
 from app.models.regions import Region
 from app.policy import lifecycle
 from app.policy.household_shape import check_heads
 from app.policy.income import AssessmentFacts, default_assessed_on
-from app.policy.support import WITH_LABOUR
 from app.policy_lines.service import line_in_force
-
-_STATUS = {"register": "registered", "return": "registered", "exit": "exited", "remove": "removed"}
 
 
 def check_causes(causes, loc: list) -> None:
@@ -207,23 +204,6 @@ async def patch_household(session: AsyncSession, settings: Settings, principal: 
     await emit(session, "household.updated", "household", h.id, h.village_code,
                {"id": h.id, "version": h.version, **after})
     return await household_out(session, settings, principal, rec, on)
-
-
-def status_sql(on: date):
-    e = HouseholdEvent
-    kind = (select(e.kind).where(e.household_id == Household.id, e.occurred_on <= on)
-            .order_by(e.occurred_on.desc(), e.seq.desc()).limit(1).scalar_subquery())
-    return case(*[(kind == k, literal(s)) for k, s in _STATUS.items()], else_=None)
-
-
-def development_sql(on: date):
-    # R4 in SQL: a member on `on` whose attribute version in force has labour capacity.
-    m, v = HouseholdMember, MemberAttributeVersion
-    labour = (select(v.labour_capacity).where(v.member_id == m.id, v.effective_from <= on)
-              .order_by(v.effective_from.desc(), v.id.desc()).limit(1).scalar_subquery())
-    return exists().where(and_(m.household_id == Household.id, m.joined_on <= on,
-                               or_(m.left_on.is_(None), m.left_on > on),
-                               labour.in_(sorted(WITH_LABOUR))))
 
 
 async def list_households(session: AsyncSession, principal: Principal, params: PageParams, *,
