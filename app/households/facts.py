@@ -190,17 +190,14 @@ def _member_facts(rec: HouseholdRecord, m: HouseholdMember, on: date,
     )
 
 
-async def _facts(session: AsyncSession, rec: HouseholdRecord, on: date,
-                 with_snapshot: bool) -> HouseholdFacts:
+def facts_from(rec: HouseholdRecord, on: date, coverage: dict[uuid.UUID, str],
+               snapshot: HouseholdFacts | None) -> HouseholdFacts:
+    """The household's facts on `on` from its loaded record, dibao coverage already known
+    (the bulk roster loader builds them the same way, many households at once)."""
     current = members_on(rec, on)
-    coverage = await dibao_coverage(session, [m.id for m in current], on) if current else {}
     entries = [e for e in events_until(rec, on) if e.kind in ("register", "return")]
     exit_event = exit_in_force(rec, on)
     retention = retention_of_exit(exit_event) if exit_event is not None else None
-    snapshot = None
-    if with_snapshot and retention is not None:
-        # R7: what the household and its members held on the day before the exit.
-        snapshot = await _facts(session, rec, day_before(retention.exit_date), False)
     kind, _ = support_type_on(rec, on)
     return HouseholdFacts(
         household_id=rec.household.id,
@@ -212,6 +209,19 @@ async def _facts(session: AsyncSession, rec: HouseholdRecord, on: date,
         retention_end=retention.retention_end if retention else None,
         snapshot_before_exit=snapshot,
     )
+
+
+async def _facts(session: AsyncSession, rec: HouseholdRecord, on: date,
+                 with_snapshot: bool) -> HouseholdFacts:
+    current = members_on(rec, on)
+    coverage = await dibao_coverage(session, [m.id for m in current], on) if current else {}
+    exit_event = exit_in_force(rec, on)
+    snapshot = None
+    if with_snapshot and exit_event is not None:
+        # R7: what the household and its members held on the day before the exit.
+        snapshot = await _facts(session, rec, day_before(retention_of_exit(exit_event).exit_date),
+                                False)
+    return facts_from(rec, on, coverage, snapshot)
 
 
 async def household_facts(session: AsyncSession, rec: HouseholdRecord, on: date) -> HouseholdFacts:

@@ -27,21 +27,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.households.coverage import dibao_coverage
 from app.households.facts import (
     HouseholdRecord,
-    _member_facts,
-    events_until,
     exit_in_force,
+    facts_from,
     members_on,
-    retention_of_exit,
-    status_of,
-    support_type_on,
 )
 from app.policy.dates import day_before
 from app.policy.entitlements import HouseholdFacts
 
 CHUNK = 5_000  # households per chunk: bounds memory, keeps the query count a handful per chunk
-# Member ids per call of the dibao coverage hook. It binds one parameter per id (asyncpg takes at
-# most 32,767), and its matching of members to grants costs members x grants per call, so
-# slices of 2,000 keep that quadratic term small for one query pair per 2,000 persons.
+# Member ids per call of the dibao coverage hook: it binds one parameter per id, and asyncpg takes
+# at most 32,767 parameters a query.
 COVERAGE_SLICE = 2_000
 
 # The latest event on or before the date decides the status (R6). An exit keeps the household a
@@ -118,26 +113,6 @@ async def load_records(session: AsyncSession, ids: list[uuid.UUID]) -> list[Hous
     return out
 
 
-def _facts(rec: HouseholdRecord, on: date, coverage: dict[uuid.UUID, str],
-           snapshot: HouseholdFacts | None) -> HouseholdFacts:
-    # The same construction as app.households.facts._facts, with coverage already known.
-    current = members_on(rec, on)
-    entries = [e for e in events_until(rec, on) if e.kind in ("register", "return")]
-    exit_event = exit_in_force(rec, on)
-    retention = retention_of_exit(exit_event) if exit_event is not None else None
-    kind, _ = support_type_on(rec, on)
-    return HouseholdFacts(
-        household_id=rec.household.id,
-        status_on_date=status_of(rec, on),
-        registered_on=entries[-1].occurred_on if entries else None,
-        support_type=kind,
-        members=[_member_facts(rec, m, on, coverage) for m in current],
-        exit_date=retention.exit_date if retention else None,
-        retention_end=retention.retention_end if retention else None,
-        snapshot_before_exit=snapshot,
-    )
-
-
 async def _coverage(session: AsyncSession, ids: list[uuid.UUID], on: date) -> dict[uuid.UUID, str]:
     out: dict[uuid.UUID, str] = {}
     for start in range(0, len(ids), COVERAGE_SLICE):
@@ -162,8 +137,8 @@ async def facts_of_records(session: AsyncSession, records: list[HouseholdRecord]
         ids = [m.id for rec in recs for m in members_on(rec, before)]
         cov = await _coverage(session, ids, before)
         for rec in recs:
-            snapshots[rec.household.id] = _facts(rec, before, cov, None)
-    return [Loaded(rec, _facts(rec, on, coverage, snapshots.get(rec.household.id)))
+            snapshots[rec.household.id] = facts_from(rec, before, cov, None)
+    return [Loaded(rec, facts_from(rec, on, coverage, snapshots.get(rec.household.id)))
             for rec in records]
 
 

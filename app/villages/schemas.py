@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import Field
 
 from app.kit.schemas import In, Out
+from app.policy_lines.schemas import LineIn, LineOut
 
 
-class WeakLineIn(In):
-    region_code: str = Field(pattern=r"^[0-9]{12}$", description="the city or a 市(區), 12 digits")
-    effective_from: date
+class WeakLineIn(LineIn):
+    """R2: the same shape as a poverty line; the amount is collective income per year."""
+
     amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2,
                             description="yuan of collective income per year")
 
 
-class WeakLineOut(Out):
-    id: int
-    region_code: str
-    effective_from: date
-    amount: Decimal
-    created_by: str
-    created_at: datetime
+WeakLineOut = LineOut
 
 
 class ReasonOut(Out):
