@@ -41,9 +41,13 @@ async def test_a_correction_cannot_take_effect_before_the_version_it_corrects(cl
         "property_income": "0.00", "transfer_income": "0.00", "production_costs": "0.00",
         "assessed_on": "2016-12-30"})
     assert_problem(r, 422, "household.assessment.correction_backdated")
+    # the same date as the version it corrects is the edge that is allowed (the later version wins)
+    same_day = await add_assessment(client, admin, hh["id"], 2016, "16000.00",
+                                    assessed_on="2016-12-31")
+    assert same_day["version"] == 2 and same_day["assessed_on"] == "2016-12-31"
     # without a date the correction is in force from the day it is made: the past stays as it was
     fixed = await add_assessment(client, admin, hh["id"], 2016, "30000.00")
-    assert fixed["version"] == 2 and fixed["assessed_on"] == today().isoformat()
+    assert fixed["version"] == 3 and fixed["assessed_on"] == today().isoformat()
 
 
 async def test_exits_keep_the_retention_length_in_force_on_their_date(client, admin):
