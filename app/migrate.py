@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from alembic import command
@@ -12,9 +13,20 @@ from sqlalchemy import URL
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def migrations_root() -> Path:
+    """Where alembic.ini and migrations/ are: the checkout (development, editable install) or,
+    for an installed wheel, `<prefix>/share/xiaokang` (pyproject's data-files)."""
+    for root in (ROOT, Path(sys.prefix) / "share" / "xiaokang"):
+        if (root / "alembic.ini").is_file() and (root / "migrations" / "env.py").is_file():
+            return root
+    raise SystemExit("The migrations are not installed: alembic.ini and migrations/ were found "
+                     f"neither in {ROOT} nor in {Path(sys.prefix) / 'share' / 'xiaokang'}.")
+
+
 def alembic_config(url: URL | str | None = None) -> Config:
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    root = migrations_root()
+    cfg = Config(str(root / "alembic.ini"))
+    cfg.set_main_option("script_location", str(root / "migrations"))
     cfg.attributes["configure_logger"] = False
     if url is not None:
         cfg.attributes["url"] = url

@@ -38,11 +38,26 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+# Any fixed number: every process that migrates this database takes the same session-level lock,
+# so replicas started together (or a `migrate` job beside a server) run the migrations once, one
+# after the other, and the later ones find nothing left to do.
+MIGRATION_LOCK = 7_402_016_005
+
+
 def do_run_migrations(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata,
-                      compare_type=True, transaction_per_migration=True)
-    with context.begin_transaction():
-        context.run_migrations()
+    connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+    connection.commit()
+    try:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          compare_type=True, transaction_per_migration=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    except BaseException:
+        connection.rollback()
+        raise
+    finally:
+        connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+        connection.commit()
 
 
 async def run_async_migrations() -> None:

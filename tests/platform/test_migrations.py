@@ -45,3 +45,39 @@ def test_every_migration_downgrades_and_upgrades_again(server_url):
         command.upgrade(cfg, "head")
     finally:
         asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def test_two_processes_migrating_at_once_both_succeed(server_url):
+    """Replicas started together each run `migrate`: the advisory lock makes them take turns,
+    so neither trips over the other's half-made tables."""
+    import asyncio
+    import subprocess
+    import sys
+    import uuid
+
+    from tests.conftest import _admin
+
+    name = f"xk_race_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
+    try:
+        url = server_url.set(database=name)
+        code = ("import sys; from app.migrate import upgrade; upgrade(sys.argv[1])")
+        runs = [subprocess.Popen([sys.executable, "-c", code, url.render_as_string(False)],
+                                 stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        for run in runs:
+            _, err = run.communicate(timeout=120)
+            assert run.returncode == 0, err[-2000:]
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+        async def current() -> str:
+            import asyncpg
+
+            conn = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(False))
+            try:
+                return await conn.fetchval("SELECT version_num FROM alembic_version")
+            finally:
+                await conn.close()
+
+        assert asyncio.run(current()) == head
+    finally:
+        asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
