@@ -71,6 +71,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False,
     import uvicorn
 
     settings = get_settings()
+    # Every process (API workers, the import worker) writes its metrics beside the others', and
+    # /metrics merges them; set before any of them imports prometheus_client's registry.
+    _prepare_metrics_dir(Path(settings.data_dir) / "run" / "metrics")
     if migrate:
         _migrate(settings)
     created = asyncio.run(_bootstrap_admin(settings))
@@ -103,6 +106,17 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False,
                 child.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def _prepare_metrics_dir(path: Path) -> None:
+    """An empty directory for the metric files of every process of this server, in the
+    environment they inherit (prometheus_client's multiprocess mode; it must be set before
+    prometheus_client is first imported, so this module never imports it at the top)."""
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True, mode=0o700)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
 
 
 def _die_with_parent() -> None:
@@ -224,12 +238,19 @@ def export(
 
 
 @cli.command()
-def worker(concurrency: int = typer.Option(1, help="jobs run at once")) -> None:
+def worker(concurrency: int = typer.Option(1, min=1, help="jobs run at once"),
+           metrics_port: int = typer.Option(0, help="serve this worker's Prometheus metrics on "
+                                                    "this port (0: none; under `serve` the API's "
+                                                    "/metrics includes them)")) -> None:
     """Run the import worker (PostgreSQL queue) until stopped."""
     from app.db import Database
     from app.imports.queue import run_worker
 
     settings = get_settings()
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr="0.0.0.0")
 
     async def run() -> None:
         db = Database.from_settings(settings)

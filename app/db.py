@@ -92,6 +92,9 @@ class Database:
             url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        from app.metrics import instrument_pool
+
+        instrument_pool(self.engine)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:

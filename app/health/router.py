@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from app import metrics
 from app.migrate import head_revisions
 
 router = APIRouter(tags=["operations"])
@@ -36,6 +36,15 @@ async def health_ready(request: Request) -> JSONResponse:
 
 
 @router.get("/metrics", name="health_metrics", response_class=Response)
-async def health_metrics() -> Response:
-    """Prometheus metrics."""
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+async def health_metrics(request: Request) -> Response:
+    """Prometheus metrics of every process (HTTP, jobs, database pool) and the job queue."""
+    counts = None
+    try:
+        async with request.app.state.db.engine.connect() as conn:
+            rows = await conn.execute(text(
+                "SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status"))
+            counts = {state: n for state, n in rows.all()}
+    except Exception:  # noqa: BLE001 - the queue's depth is left out; the rest still answers
+        counts = None
+    body, media_type = metrics.render(counts)
+    return Response(body, media_type=media_type)

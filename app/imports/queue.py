@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import Database
+from app.metrics import JOB_DURATION, JOBS_FINISHED
 
 log = structlog.get_logger("xiaokang.imports.queue")
 QUEUE = "imports"
@@ -50,7 +51,14 @@ def make_app(settings: Settings, db: Database) -> procrastinate.App:
     async def run_import(job_id: str) -> str:
         from app.imports.pipeline import run_job
 
-        return await run_job(db, settings, uuid.UUID(job_id))
+        with JOB_DURATION.labels(TASK).time():
+            try:
+                state = await run_job(db, settings, uuid.UUID(job_id))
+            except BaseException:
+                JOBS_FINISHED.labels(TASK, "crashed").inc()
+                raise
+        JOBS_FINISHED.labels(TASK, state).inc()
+        return state
 
     return app
 

@@ -7,16 +7,15 @@ import time
 import uuid
 
 import structlog
-from prometheus_client import Counter, Histogram
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
 from starlette.responses import Response
 
 from app.kit.context import request_id_var
+from app.metrics import HTTP_DURATION as LATENCY
+from app.metrics import HTTP_REQUESTS as REQUESTS
 
 log = structlog.get_logger("xiaokang.http")
-REQUESTS = Counter("xiaokang_http_requests_total", "HTTP requests", ["method", "route", "status"])
-LATENCY = Histogram("xiaokang_http_request_seconds", "HTTP request latency", ["method", "route"])
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
