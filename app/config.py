@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "XIAOKANG_DATABASE_URL")
     )
+    # A streaming replica for read-only work (reports, the event feed); see app/db.py.
+    read_database_url: str | None = None
     data_dir: Path = Path(".data")
     pool_size: int = 10
     max_overflow: int = 5

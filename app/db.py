@@ -13,12 +13,15 @@ import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import structlog
 from fastapi import Request
-from sqlalchemy import URL, make_url
+from sqlalchemy import URL, make_url, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from app.config import Settings
 
+log = structlog.get_logger("xiaokang.db")
 APP_DATABASE = "xiaokang"
 _embedded: dict[str, object] = {}
 
@@ -84,24 +87,68 @@ def database_url(settings: Settings) -> URL:
 
 
 class Database:
-    """The engine and session factory of one app instance."""
+    """The engines and session factories of one app instance: the primary, and optionally a
+    streaming replica for read-only work (`XIAOKANG_READ_DATABASE_URL`)."""
 
-    def __init__(self, url: URL, pool_size: int = 10, max_overflow: int = 5) -> None:
+    def __init__(self, url: URL, pool_size: int = 10, max_overflow: int = 5,
+                 read_url: URL | None = None) -> None:
         self.url = url
         self.engine: AsyncEngine = create_async_engine(
             url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_url = read_url
+        self.read_engine: AsyncEngine | None = None
+        self.read_sessionmaker: async_sessionmaker[AsyncSession] | None = None
+        if read_url is not None:
+            self.read_engine = create_async_engine(
+                read_url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+            self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
         from app.metrics import instrument_pool
 
         instrument_pool(self.engine)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
-        return cls(database_url(settings), settings.pool_size, settings.max_overflow)
+        read = to_async_url(settings.read_database_url) if settings.read_database_url else None
+        return cls(database_url(settings), settings.pool_size, settings.max_overflow, read)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not None:
+            await self.read_engine.dispose()
+
+    # Read-your-writes (a caller that just wrote must see it): after a committed write the
+    # caller's fence is moved to the primary's WAL position; its replica reads wait for nothing
+    # but go to the primary until the replica has replayed past that position.
+    async def record_write(self, subject: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO read_fence (subject, lsn, at) "
+                "VALUES (:s, pg_current_wal_lsn()::text, now()) "
+                "ON CONFLICT (subject) DO UPDATE SET lsn = EXCLUDED.lsn, at = EXCLUDED.at"),
+                {"s": subject})
+
+    async def reader_for(self, subject: str | None) -> async_sessionmaker[AsyncSession]:
+        """The replica's session factory when it has caught up with the caller's last write
+        (or is all there is to read), else the primary's."""
+        if self.read_sessionmaker is None or self.read_engine is None:
+            return self.sessionmaker
+        try:
+            lsn = None
+            if subject is not None:
+                async with self.engine.connect() as conn:
+                    lsn = await conn.scalar(text(
+                        "SELECT lsn FROM read_fence WHERE subject = :s"), {"s": subject})
+            async with self.read_engine.connect() as conn:
+                ok = await conn.scalar(text(
+                    "SELECT pg_is_in_recovery() AND (CAST(:lsn AS text) IS NULL "
+                    "OR pg_last_wal_replay_lsn() >= CAST(CAST(:lsn AS text) AS pg_lsn))"),
+                    {"lsn": lsn})
+        except (OSError, SQLAlchemyError) as e:  # the replica is away: the primary answers
+            log.warning("read_replica_unavailable", error=type(e).__name__)
+            return self.sessionmaker
+        return self.read_sessionmaker if ok else self.sessionmaker
 
 
 async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:
@@ -114,7 +161,29 @@ async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:
     async with db.sessionmaker() as session:
         try:
             yield session
+            wrote = db.read_engine is not None and await session.scalar(
+                text("SELECT txid_current_if_assigned() IS NOT NULL"))
             await session.commit()
         except BaseException:
             await session.rollback()
             raise
+    if wrote and (subject := _subject(request)) is not None:
+        await db.record_write(subject)
+
+
+def _subject(request: Request) -> str | None:
+    principal = getattr(request.state, "principal", None)
+    return f"{principal.kind}:{principal.id}" if principal is not None else None
+
+
+async def read_session(request: Request, subject: str | None) -> AsyncIterator[AsyncSession]:
+    """A session for read-only work (reports, the event feed): on the read replica when one is
+    configured and has replayed the caller's own last write, else on the primary. Nothing is
+    written through it (a replica refuses writes). `app.kit.deps.ReadSession` is the dependency."""
+    db: Database = request.app.state.db
+    maker = await db.reader_for(subject)
+    async with maker() as session:
+        try:
+            yield session
+        finally:
+            await session.rollback()

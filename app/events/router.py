@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal, require
-from app.db import session_dependency
 from app.errors import COMMON_ERRORS
 from app.events import service
+from app.kit.deps import ReadSession  # read-only: the replica may answer
 from app.kit.pagination import MAX_LIMIT
 from app.kit.schemas import Out
 
@@ -40,7 +40,7 @@ async def events_list(
     after: int = Query(0, ge=0, description="the next_cursor of the last read (0: from the start)"),
     types: str | None = Query(None, description="comma-separated types; `dibao.case.*` matches a family"),
     limit: int = Query(100, ge=1, le=MAX_LIMIT),
-    session: AsyncSession = Depends(session_dependency, scope="function"),
+    session: AsyncSession = ReadSession,
     principal: Principal = Depends(require("events:read")),
 ) -> EventPage:
     """Changes after a cursor, oldest first."""

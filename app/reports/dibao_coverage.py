@@ -10,15 +10,14 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal, require
-from app.db import session_dependency
 from app.dibao import coverage
 from app.errors import COMMON_ERRORS
 from app.kit.dates import today
+from app.kit.deps import ReadSession as Session  # read-only: the replica may answer
 from app.kit.pagination import PageParams, page_params
 from app.kit.schemas import Out
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=COMMON_ERRORS)
-Session = Depends(session_dependency, scope="function")
 
 
 class CoverageReasonOut(Out):

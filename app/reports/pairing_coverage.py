@@ -12,13 +12,12 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal, require
-from app.db import session_dependency
 from app.errors import COMMON_ERRORS
 from app.kit.dates import today
+from app.kit.deps import ReadSession as Session  # read-only: the replica may answer
 from app.pairings.coverage import PairingCoverage, pairing_coverage
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=COMMON_ERRORS)
-Session = Depends(session_dependency, scope="function")
 
 
 @router.get("/pairing-coverage", response_model=PairingCoverage, name="reports_pairing_coverage")

@@ -8,13 +8,12 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import CITY_CODE, Principal, require
-from app.db import session_dependency
 from app.errors import COMMON_ERRORS
 from app.kit.dates import today
+from app.kit.deps import ReadSession as Session  # read-only: the replica may answer
 from app.reports.targets import AnnualVerification, TargetsReport, annual_verification, targets
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=COMMON_ERRORS)
-Session = Depends(session_dependency, scope="function")
 
 
 @router.get("/targets", response_model=TargetsReport, name="reports_targets")

@@ -19,13 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal, require
 from app.auth.scoping import ensure_in_region, principal_prefix, region_prefix
-from app.db import session_dependency
 from app.errors import COMMON_ERRORS
 from app.kit.dates import today
+from app.kit.deps import ReadSession as Session  # read-only: the replica may answer
 from app.kit.schemas import Out
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=COMMON_ERRORS)
-Session = Depends(session_dependency, scope="function")
 ZERO = Decimal("0.00")
 
 # --- service ---------------------------------------------------------------------------------
