@@ -284,6 +284,47 @@ def demo(households: int = typer.Option(300, help="households to generate")) -> 
                   "`xiaokang export households --region 321283 --format xlsx`.")
 
 
+audit_cli = typer.Typer(help="The audit log's hash chain (clause 十五).", no_args_is_help=True)
+cli.add_typer(audit_cli, name="audit")
+
+
+def _with_connection(work):
+    from app.db import Database
+
+    async def run():
+        db = Database.from_settings(get_settings())
+        try:
+            async with db.engine.connect() as conn:
+                return await work(conn)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+@audit_cli.command("verify")
+def audit_verify(from_seq: int | None = typer.Option(
+        None, "--from", help="start at this chain position, trusting the hash just before it")) -> None:
+    """Recompute the audit log's chain: exit 0 when it holds, 1 naming the first row that does not."""
+    from app.audit.chain import verify
+
+    result = _with_connection(lambda conn: verify(conn, from_seq))
+    if result.mismatch is not None:
+        console.print(f"[red]audit chain broken at {result.mismatch}[/red] "
+                      f"({result.rows} rows verified before it)")
+        raise typer.Exit(1)
+    console.print(f"audit chain holds: {result.rows} rows, head {result.head_seq} {result.head_hash}")
+
+
+@audit_cli.command("head")
+def audit_head() -> None:
+    """Print the chain's head (position and hash), to keep outside the system."""
+    from app.audit.chain import head
+
+    found = _with_connection(head)
+    console.print(f"{found[0]} {found[1]}" if found else "0 " + "00" * 32)
+
+
 def main() -> None:
     cli()
 

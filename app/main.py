@@ -34,7 +34,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             app.state.db = Database.from_settings(settings)
         tasks = []
         if settings.webhook_dispatch:
+            from app.audit.chain import run_publisher
+
             tasks.append(asyncio.create_task(run_dispatcher(app.state.db, settings)))
+            tasks.append(asyncio.create_task(run_publisher(app.state.db)))
         try:
             yield
         finally:

@@ -28,6 +28,12 @@ class AuditLog(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     request_id: Mapped[str | None] = mapped_column(String(64))
+    # The tamper-evident chain (app/audit/chain.py), sealed at commit by a database trigger.
+    txid: Mapped[int | None] = mapped_column(
+        BigInteger, server_default=text("(pg_current_xact_id()::text::bigint)"), index=True)
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    row_hash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    chain_hash: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Event(Base):
