@@ -76,6 +76,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False,
     _prepare_metrics_dir(Path(settings.data_dir) / "run" / "metrics")
     if migrate:
         _migrate(settings)
+    _check_keys_or_exit(settings)
     created = asyncio.run(_bootstrap_admin(settings))
     base = f"http://{host}:{port}"
     console.print(f"[bold]Xiaokang[/bold] on {base}  (docs: {base}/docs)")
@@ -117,6 +118,26 @@ def _prepare_metrics_dir(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True, mode=0o700)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+
+
+def _check_keys_or_exit(settings: Settings) -> None:
+    from app.keycheck import KeyMismatch, check_keys
+
+    async def run() -> None:
+        from app.db import Database
+
+        db = Database.from_settings(settings)
+        try:
+            async with db.engine.connect() as conn:
+                await check_keys(conn, settings)
+        finally:
+            await db.dispose()
+
+    try:
+        asyncio.run(run())
+    except KeyMismatch as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from None
 
 
 def _die_with_parent() -> None:
@@ -282,6 +303,45 @@ def demo(households: int = typer.Option(300, help="households to generate")) -> 
                       f"{job.rows_rejected:,} rejected; wrote {what}")
     console.print("See them: GET /api/v1/households (or /docs), or "
                   "`xiaokang export households --region 321283 --format xlsx`.")
+
+
+def _backup_command(work, path: Path, passphrase: str | None):
+    from app.backup import BackupError
+    from app.db import database_url
+
+    settings = get_settings()
+    try:
+        return asyncio.run(work(settings, database_url(settings), path, passphrase or ""))
+    except BackupError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(e.exit_code) from None
+
+
+PASSPHRASE = typer.Option(None, envvar="XIAOKANG_BACKUP_PASSPHRASE", show_envvar=True,
+                          help="protects the keys in the archive (scrypt, AES-256-GCM)")
+
+
+@cli.command()
+def backup(path: Path = typer.Argument(..., help="the archive to write (never overwritten)"),
+           passphrase: str | None = PASSPHRASE) -> None:
+    """Write one archive: a consistent dump of the database, the keys (encrypted), a manifest."""
+    from app.backup import backup as run
+
+    done = _backup_command(run, path, passphrase)
+    total = sum(done.row_counts.values())
+    console.print(f"backup written to {done.path}: schema {done.schema_revision}, "
+                  f"{len(done.row_counts)} tables, {total} rows")
+
+
+@cli.command()
+def restore(path: Path = typer.Argument(..., exists=True, dir_okay=False),
+            passphrase: str | None = PASSPHRASE) -> None:
+    """Restore an archive into an empty database and a data directory without keys."""
+    from app.backup import restore as run
+
+    done = _backup_command(run, path, passphrase)
+    console.print(f"restored {done.path}: schema {done.schema_revision}, "
+                  f"{sum(done.row_counts.values())} rows; the keys are in the data directory")
 
 
 audit_cli = typer.Typer(help="The audit log's hash chain (clause 十五).", no_args_is_help=True)

@@ -32,6 +32,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
         if getattr(app.state, "db", None) is None:
             app.state.db = Database.from_settings(settings)
+        from app.keycheck import check_keys
+
+        async with app.state.db.engine.connect() as conn:
+            await check_keys(conn, settings)  # KeyMismatch: the server does not start
         tasks = []
         if settings.webhook_dispatch:
             from app.audit.chain import run_publisher
