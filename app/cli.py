@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from app.config import Settings, get_settings
+from app.config import Settings, get_settings, reveal
 
 cli = typer.Typer(help="Xiaokang: the poverty-relief registry of Taizhou.", no_args_is_help=True)
 console = Console()
@@ -32,7 +32,7 @@ async def _bootstrap_admin(settings: Settings) -> tuple[str, str] | None:
     from app.db import Database
 
     username = settings.admin_username or "admin"
-    password = settings.admin_password
+    password = reveal(settings.admin_password)
     generated = False
     if not password:
         password = secrets.token_urlsafe(12)

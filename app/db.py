@@ -16,7 +16,7 @@ from fastapi import Request
 from sqlalchemy import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from app.config import Settings
+from app.config import Settings, reveal
 
 APP_DATABASE = "xiaokang"
 _embedded: dict[str, object] = {}
@@ -57,8 +57,8 @@ def ensure_embedded_database(data_dir: Path, name: str = APP_DATABASE) -> URL:
 
 
 def database_url(settings: Settings) -> URL:
-    if settings.database_url:
-        return to_async_url(settings.database_url)
+    if url := reveal(settings.database_url):
+        return to_async_url(url)
     return ensure_embedded_database(settings.data_dir)
 
 
