@@ -54,6 +54,17 @@ async def _bootstrap_admin(settings: Settings) -> tuple[str, str] | None:
     return username, password
 
 
+def _refuse_exposed_keys(settings: Settings) -> None:
+    """Exit (status 2) when a key file in the data directory is readable by group or others."""
+    from app.keyfiles import KeyFileError, check_all
+
+    try:
+        check_all(settings)
+    except KeyFileError as e:
+        console.print(f"[red]Refusing to start: {e}[/red]")
+        raise typer.Exit(2) from e
+
+
 @cli.command()
 def migrate() -> None:
     """Bring the database schema to the latest migration."""
@@ -68,6 +79,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False,
     import uvicorn
 
     settings = get_settings()
+    _refuse_exposed_keys(settings)
     _migrate(settings)
     created = asyncio.run(_bootstrap_admin(settings))
     base = f"http://{host}:{port}"
@@ -225,6 +237,7 @@ def worker(concurrency: int = typer.Option(1, help="jobs run at once")) -> None:
     from app.imports.queue import run_worker
 
     settings = get_settings()
+    _refuse_exposed_keys(settings)
 
     async def run() -> None:
         db = Database.from_settings(settings)
