@@ -21,8 +21,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from jose import jwk, jwt
-from jose.exceptions import ExpiredSignatureError, JWTClaimsError, JWTError
+from jose import jwk, jws, jwt
+from jose.exceptions import ExpiredSignatureError, JWSError, JWTError
 
 from app import keyfiles
 from app.config import Settings, reveal
@@ -111,6 +111,11 @@ class TokenService:
         if header.get("alg") not in ALGORITHMS:
             raise TokenError("auth.bad_algorithm", "The token is not signed with ES256.")
         try:
+            # The signature first, on its own: whatever fails after it is the claims' fault.
+            jws.verify(token, self._verifying_key, ALGORITHMS)
+        except JWSError as e:
+            raise TokenError("auth.bad_signature", "The token's signature is not valid.") from e
+        try:
             claims = jwt.decode(
                 token,
                 self._verifying_key,
@@ -127,10 +132,8 @@ class TokenService:
             )
         except ExpiredSignatureError as e:
             raise TokenError("auth.token_expired", "The token has expired.") from e
-        except JWTClaimsError as e:
+        except JWTError as e:  # a claim missing, of the wrong type or not acceptable
             raise TokenError("auth.bad_claims", f"The token's claims are not acceptable: {e}.") from e
-        except JWTError as e:
-            raise TokenError("auth.bad_signature", "The token's signature is not valid.") from e
         missing = [c for c in REQUIRED_CLAIMS if c not in claims]
         if missing:  # belt and braces: python-jose's require_* options are per-claim
             raise TokenError("auth.bad_claims", f"The token lacks {', '.join(missing)}.")

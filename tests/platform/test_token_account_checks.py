@@ -124,6 +124,7 @@ async def test_a_token_issued_in_the_future_is_bad_claims(client, app, admin, se
 
 
 async def test_a_subject_that_is_no_user_or_client_is_bad_claims(client, app):
+    assert_problem(await _me(client, _claims(app, 42)), 401, "auth.bad_claims")
     assert_problem(await _me(client, _claims(app, f"user:{uuid.uuid4()}")), 401, "auth.bad_claims")
     assert_problem(await _me(client, _claims(app, f"client:{uuid.uuid4()}", role=None, ver=None)),
                    401, "auth.bad_claims")
@@ -139,6 +140,9 @@ async def test_a_subject_that_is_no_user_or_client_is_bad_claims(client, app):
     ("ver", "1"),
     ("ver", None),
     ("iat", "yesterday"),
+    ("exp", "soon"),
+    ("aud", 5),
+    ("nbf", "now"),
 ])
 async def test_a_claim_that_does_not_parse_is_bad_claims_not_a_500(client, app, admin, session,
                                                                    claim, value):
