@@ -128,3 +128,19 @@ async def test_the_contract_declares_the_oauth2_flows_of_the_token_endpoint(clie
     assert "dibao:read" in flows["password"]["scopes"]
     assert {"oauth2": []} in schema["security"] and {"bearer": []} in schema["security"]
     assert schema["paths"][TOKEN]["post"]["security"] == []
+
+
+async def test_the_docs_page_requests_sign_in(client, make_user, admin):
+    """What Swagger UI's Authorize sends: a password grant with an empty Basic header and an
+    empty scope, and a client-credentials grant with the client in a Basic header."""
+    await make_user("auditor", username="viewer")
+    empty_basic = {"Authorization": "Basic " + base64.b64encode(b":").decode()}
+    r = await client.post(TOKEN, headers=empty_basic, data={
+        "grant_type": "password", "username": "viewer", "password": PASSWORD, "scope": ""})
+    assert r.status_code == 200, r.text
+    assert "audit:read" in r.json()["scope"].split()
+    c = await _client(client, admin)
+    basic = base64.b64encode(f"{c['client_id']}:{c['client_secret']}".encode()).decode()
+    r = await client.post(TOKEN, headers={"Authorization": f"Basic {basic}"},
+                          data={"grant_type": "client_credentials", "scope": "dibao:read"})
+    assert r.status_code == 200 and r.json()["scope"] == "dibao:read"
