@@ -206,7 +206,9 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
         if kwargs.get("proxy") or kwargs.get("uds"):
             raise ValueError("outbound calls take no proxy or unix socket: they would go unchecked")
-        super().__init__(trust_env=False, **kwargs)
+        # trust_env here only reads SSL_CERT_FILE / SSL_CERT_DIR (an intranet's own CA); proxies
+        # from the environment are never mounted on a client given its own transport.
+        super().__init__(trust_env=True, **kwargs)
         pool = self._pool
         if not isinstance(pool, httpcore.AsyncConnectionPool) or \
                 not hasattr(pool, "_network_backend"):  # pragma: no cover - an httpcore upgrade

@@ -174,3 +174,12 @@ async def test_a_delivery_to_a_refused_address_is_a_failed_attempt(db, test_sett
                 later = datetime.now(UTC) + timedelta(minutes=5)
                 assert await deliver_due(db, http, allowing, now=later) == 1
             assert rx.connections == 1
+
+
+async def test_proxies_from_the_environment_are_not_used(monkeypatch):
+    """A proxy would connect on our behalf to an address nobody checked."""
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:1")
+    async with LocalReceiver() as rx, outbound.client(_settings("127.0.0.1")) as http:
+        r = await http.get(f"http://127.0.0.1:{rx.port}/")
+    assert r.status_code == 204 and rx.connections == 1
