@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from app.config import Settings, get_settings
+from app.config import Settings, get_settings, reveal
 
 cli = typer.Typer(help="Xiaokang: the poverty-relief registry of Taizhou.", no_args_is_help=True)
 console = Console()
@@ -32,7 +32,7 @@ async def _bootstrap_admin(settings: Settings) -> tuple[str, str] | None:
     from app.db import Database
 
     username = settings.admin_username or "admin"
-    password = settings.admin_password
+    password = reveal(settings.admin_password)
     generated = False
     if not password:
         password = secrets.token_urlsafe(12)
@@ -54,6 +54,17 @@ async def _bootstrap_admin(settings: Settings) -> tuple[str, str] | None:
     return username, password
 
 
+def _refuse_exposed_keys(settings: Settings) -> None:
+    """Exit (status 2) when a key file in the data directory is readable by group or others."""
+    from app.keyfiles import KeyFileError, check_all
+
+    try:
+        check_all(settings)
+    except KeyFileError as e:
+        console.print(f"[red]Refusing to start: {e}[/red]")
+        raise typer.Exit(2) from e
+
+
 @cli.command()
 def migrate() -> None:
     """Bring the database schema to the latest migration."""
@@ -71,6 +82,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False,
     import uvicorn
 
     settings = get_settings()
+    _refuse_exposed_keys(settings)
     # Every process (API workers, the import worker) writes its metrics beside the others', and
     # /metrics merges them; set before any of them imports prometheus_client's registry.
     _prepare_metrics_dir(Path(settings.data_dir) / "run" / "metrics")
@@ -268,6 +280,7 @@ def worker(concurrency: int = typer.Option(1, min=1, help="jobs run at once"),
     from app.imports.queue import run_worker
 
     settings = get_settings()
+    _refuse_exposed_keys(settings)
     if metrics_port:
         from prometheus_client import start_http_server
 

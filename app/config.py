@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def reveal(value: SecretStr | str | None) -> str | None:
+    """The plain text of a secret setting (a copied Settings may hold a plain str)."""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    return value
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="XIAOKANG_", extra="ignore")
 
     # No DATABASE_URL: an embedded PostgreSQL under data_dir/pg (see app/db.py).
-    database_url: str | None = Field(
+    # A SecretStr: the URL may carry the database password; read it with `reveal()`.
+    database_url: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "XIAOKANG_DATABASE_URL")
     )
     # A streaming replica for read-only work (reports, the event feed); see app/db.py.
@@ -23,7 +32,7 @@ class Settings(BaseSettings):
     max_overflow: int = 5
 
     # Tokens (app/auth/tokens.py). A PEM private key (EC P-256) or one generated into data_dir.
-    jwt_private_key: str | None = None
+    jwt_private_key: SecretStr | None = None
     jwt_issuer: str = "xiaokang"
     jwt_audience: str = "xiaokang-api"
     access_token_ttl_seconds: int = 900
@@ -35,11 +44,11 @@ class Settings(BaseSettings):
 
     # Encryption of ID numbers (AES-GCM) and the keyed hash used to look them up.
     # Base64 of 32 bytes each, or generated once into data_dir.
-    pii_key: str | None = None
-    pii_hash_key: str | None = None
+    pii_key: SecretStr | None = None
+    pii_hash_key: SecretStr | None = None
 
     admin_username: str | None = None
-    admin_password: str | None = None
+    admin_password: SecretStr | None = None
 
     idempotency_ttl_hours: int = 24
     # Webhook deliveries run in the server process (tests drive them by hand).
@@ -47,6 +56,26 @@ class Settings(BaseSettings):
     webhook_interval_seconds: float = 2.0
     timezone: str = "Asia/Shanghai"
     log_json: bool = True
+
+    # Failed logins (app/auth/lockout.py): a (username, client address) pair is locked after
+    # login_max_failures inside the window; one address is locked after this many failures
+    # across all usernames.
+    login_max_failures_per_address: int = 50
+    # A token's account is re-read from the database at most this often (deactivation, role or
+    # region changes take effect within it; a PATCH in this process takes effect at once).
+    account_cache_seconds: float = 2.0
+    # Seconds a token's `iat` may lie in the future (clock skew between servers).
+    token_clock_skew_seconds: int = 30
+    # Outbound HTTP (app/kit/outbound.py) refuses loopback, private, link-local, multicast and
+    # reserved addresses except these hosts or CIDRs (comma-separated in the environment).
+    outbound_allowed_hosts: Annotated[list[str], NoDecode] = []
+
+    @field_validator("outbound_allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [h.strip() for h in value.split(",") if h.strip()]
+        return value
 
 
 @lru_cache

@@ -19,7 +19,7 @@ from sqlalchemy import URL, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from app.config import Settings
+from app.config import Settings, reveal
 
 log = structlog.get_logger("xiaokang.db")
 APP_DATABASE = "xiaokang"
@@ -81,8 +81,8 @@ def ensure_embedded_database(data_dir: Path, name: str = APP_DATABASE) -> URL:
 
 
 def database_url(settings: Settings) -> URL:
-    if settings.database_url:
-        return to_async_url(settings.database_url)
+    if url := reveal(settings.database_url):
+        return to_async_url(url)
     return ensure_embedded_database(settings.data_dir)
 
 

@@ -57,8 +57,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
     )
+    from app import keyfiles
     from app.auth.tokens import TokenService
 
+    keyfiles.check_all(settings)  # a key others can read: refuse to start
     app.state.settings = settings
     app.state.db = db
     app.state.tokens = TokenService(settings)
@@ -79,9 +81,17 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             return app.openapi_schema
         schema = original()
         schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
-        schema["components"].setdefault("securitySchemes", {})["bearer"] = {
-            "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-        schema["security"] = [{"bearer": []}]
+        from app.auth.scopes import SCOPES
+
+        schemes = schema["components"].setdefault("securitySchemes", {})
+        schemes["bearer"] = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        # The token endpoint's two flows, so /docs can sign in (a user, or a machine client).
+        token_url = app.url_path_for("auth_token")
+        schemes["oauth2"] = {"type": "oauth2", "flows": {
+            "password": {"tokenUrl": token_url, "refreshUrl": token_url, "scopes": SCOPES},
+            "clientCredentials": {"tokenUrl": token_url, "scopes": SCOPES},
+        }}
+        schema["security"] = [{"bearer": []}, {"oauth2": []}]
         # Validation errors are answered as problem+json, not FastAPI's default shape.
         for ops in schema.get("paths", {}).values():
             for op in ops.values():

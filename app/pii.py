@@ -16,36 +16,29 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from app.config import Settings
+from app import keyfiles
+from app.config import Settings, reveal
 
 
-def _key(settings: Settings, configured: str | None, filename: str) -> bytes:
+def _key(data_dir: Path, configured: str | None, filename: str) -> bytes:
     if configured:
         raw = base64.b64decode(configured)
         if len(raw) != 32:
             raise ValueError(f"{filename}: a key must be base64 of 32 bytes")
         return raw
-    path = Path(settings.data_dir) / filename
+    path = data_dir / filename
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(base64.b64encode(os.urandom(32)).decode())
-    return base64.b64decode(path.read_text().strip())
+        keyfiles.create(path, base64.b64encode(os.urandom(32)))
+    return base64.b64decode(keyfiles.read(path).strip())
 
 
 @lru_cache(maxsize=8)
 def _keys(data_dir: str, pii_key: str | None, hash_key: str | None) -> tuple[bytes, bytes]:
-    s = Settings(data_dir=Path(data_dir), pii_key=pii_key, pii_hash_key=hash_key)
-    return _key(s, pii_key, "pii-aes.key"), _key(s, hash_key, "pii-hmac.key")
+    return _key(Path(data_dir), pii_key, "pii-aes.key"), _key(Path(data_dir), hash_key, "pii-hmac.key")
 
 
 def keys(settings: Settings) -> tuple[bytes, bytes]:
-    return _keys(str(settings.data_dir), settings.pii_key, settings.pii_hash_key)
+    return _keys(str(settings.data_dir), reveal(settings.pii_key), reveal(settings.pii_hash_key))
 
 
 def id_hash(settings: Settings, number: str) -> bytes:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from fastapi import Depends, Request
 
+from app.auth.liveness import ACCOUNTS
+from app.auth.scopes import ROLES
 from app.auth.tokens import TokenError, TokenService
 from app.errors import Forbidden, Unauthorized
 
@@ -44,31 +46,69 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
+def _bad_claims(detail: str) -> Unauthorized:
+    return Unauthorized("auth.bad_claims", f"The token's claims are not acceptable: {detail}")
+
+
+def _optional_str(claims: dict, name: str) -> str | None:
+    value = claims.get(name)
+    if value is not None and not isinstance(value, str):
+        raise _bad_claims(f"{name} is not a string.")
+    return value
+
+
+def principal_from_claims(claims: dict) -> tuple[Principal, int | None]:
+    """The principal a verified token describes, and its token version; every claim is checked
+    for its type, so a claim that does not parse is a 401 (`auth.bad_claims`), never a 500."""
+    kind, _, ident = str(claims["sub"]).partition(":")
+    try:
+        pid = uuid.UUID(ident)
+    except ValueError:
+        raise _bad_claims("the subject is not valid.") from None
+    if kind not in ("user", "client"):
+        raise _bad_claims("the subject is not valid.")
+    role = _optional_str(claims, "role")
+    if kind == "user" and role not in ROLES:
+        raise _bad_claims("the role is not valid.")
+    helper = _optional_str(claims, "helper_id")
+    try:
+        helper_id = uuid.UUID(helper) if helper else None
+    except ValueError:
+        raise _bad_claims("helper_id is not a UUID.") from None
+    version = claims.get("ver")
+    if kind == "user" and (not isinstance(version, int) or isinstance(version, bool)):
+        raise _bad_claims("ver (the account's token version) is missing or not a number.")
+    principal = Principal(
+        kind=kind,
+        id=pid,
+        name=_optional_str(claims, "name") or "",
+        role=role if kind == "user" else None,
+        scopes=frozenset((_optional_str(claims, "scope") or "").split()),
+        region_code=_optional_str(claims, "region_code") or "",
+        helper_id=helper_id,
+    )
+    return principal, version if kind == "user" else None
+
+
 async def current_principal(request: Request) -> Principal:
-    """The principal of the request's bearer token (401 when missing or not trusted)."""
+    """The principal of the request's bearer token (401 when missing or not trusted), checked
+    against its account: a deactivated or changed account's token is refused at once."""
     token = _bearer(request)
     tokens: TokenService = request.app.state.tokens
     try:
         claims = tokens.verify(token)
     except TokenError as e:
         raise Unauthorized(e.code, e.detail) from e
-    kind, _, ident = str(claims["sub"]).partition(":")
-    try:
-        pid = uuid.UUID(ident)
-    except ValueError as e:
-        raise Unauthorized("auth.bad_claims", "The token's subject is not valid.") from e
-    if kind not in ("user", "client"):
-        raise Unauthorized("auth.bad_claims", "The token's subject is not valid.")
-    helper = claims.get("helper_id")
-    principal = Principal(
-        kind=kind,
-        id=pid,
-        name=str(claims.get("name", "")),
-        role=claims.get("role"),
-        scopes=frozenset(str(claims.get("scope", "")).split()),
-        region_code=str(claims.get("region_code", "")),
-        helper_id=uuid.UUID(helper) if helper else None,
-    )
+    principal, version = principal_from_claims(claims)
+    state = await ACCOUNTS.state(request.app.state.db, principal.kind, principal.id,
+                                 tokens.settings.account_cache_seconds)
+    if state is None:
+        raise _bad_claims("the subject is no user or client.")
+    if not state.active:
+        raise Unauthorized("auth.token_revoked", "The account of this token is deactivated.")
+    if principal.kind == "user" and version != state.token_version:
+        raise Unauthorized("auth.token_revoked",
+                           "The account changed since this token was issued; sign in again.")
     request.state.principal = principal
     resolver = getattr(request.app.state, "principal_resolvers", None)
     for resolve in resolver or ():

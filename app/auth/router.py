@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
+from urllib.parse import unquote_plus
 
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +23,7 @@ from app.auth.schemas import (
     UserPatch,
 )
 from app.db import session_dependency
-from app.errors import COMMON_ERRORS, BadRequest, problem_responses
+from app.errors import COMMON_ERRORS, BadRequest, DomainError, problem_responses
 from app.kit.etag import not_modified, require_if_match, set_etag
 from app.kit.pagination import PageParams, page_params
 from app.kit.schemas import Page
@@ -32,20 +35,73 @@ Session = Depends(session_dependency, scope="function")
 TOKEN_FIELDS = {"grant_type", "username", "password", "client_id", "client_secret",
                 "refresh_token", "scope"}
 
+# RFC 6749 5.2: the `error` member standard OAuth clients read, by our stable code.
+OAUTH_ERRORS = {
+    "auth.invalid_credentials": "invalid_grant",
+    "auth.locked_out": "invalid_grant",
+    "auth.address_locked_out": "invalid_grant",
+    "auth.invalid_refresh_token": "invalid_grant",
+    "auth.refresh_token_revoked": "invalid_grant",
+    "auth.refresh_token_reused": "invalid_grant",
+    "auth.refresh_token_expired": "invalid_grant",
+    "auth.invalid_client": "invalid_client",
+    "auth.invalid_scope": "invalid_scope",
+    "auth.unsupported_grant_type": "unsupported_grant_type",
+}
+OAUTH_ERROR_SCHEMA = {"allOf": [{"$ref": "#/components/schemas/Problem"}, {
+    "type": "object",
+    "properties": {
+        "error": {"type": "string", "enum": sorted({*OAUTH_ERRORS.values(), "invalid_request"}),
+                  "description": "RFC 6749 5.2 error code"},
+        "error_description": {"type": "string"},
+    },
+}]}
+_TOKEN_ERRORS = {status: {**body, "content": {"application/problem+json": {
+    "schema": OAUTH_ERROR_SCHEMA}}} for status, body in problem_responses(400, 401, 415, 422, 429).items()}
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    """RFC 6749 2.3.1: client_id and client_secret in an `Authorization: Basic` header."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic" or not value.strip():
+        return None
+    try:
+        cid, sep, secret = base64.b64decode(value.strip(), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise BadRequest("auth.invalid_request", "The Basic credentials are not valid.") from None
+    if not sep:
+        raise BadRequest("auth.invalid_request", "The Basic credentials are not valid.")
+    return unquote_plus(cid), unquote_plus(secret)
+
 
 @router.post(
     "/auth/token",
     response_model=TokenOut,
     name="auth_token",
-    responses=problem_responses(415),
-    openapi_extra={"requestBody": {"required": True, "content": {
+    responses=_TOKEN_ERRORS,
+    openapi_extra={"security": [], "requestBody": {"required": True, "content": {
         "application/x-www-form-urlencoded": {"schema": {
             "type": "object", "required": ["grant_type"],
             "properties": {f: {"type": "string"} for f in sorted(TOKEN_FIELDS)},
         }}}}},
 )
-async def auth_token(request: Request) -> TokenOut:
-    """Issue tokens: password, client_credentials or refresh_token grant (form-encoded)."""
+async def auth_token(request: Request, response: Response) -> TokenOut:
+    """Issue tokens: password, client_credentials or refresh_token grant (form-encoded);
+    `scope` asks for a subset of the account's scopes."""
+    try:
+        out = await _token(request)
+    except DomainError as e:
+        # RFC 6749 5.2 beside the problem fields, so standard OAuth clients read the answer.
+        e.extra = {**e.extra, "error": OAUTH_ERRORS.get(e.code, "invalid_request"),
+                   "error_description": e.detail}
+        e.headers = {**(e.headers or {}), "Cache-Control": "no-store"}
+        raise
+    response.headers["Cache-Control"] = "no-store"  # RFC 6749 5.1
+    response.headers["Pragma"] = "no-cache"
+    return TokenOut(**out)
+
+
+async def _token(request: Request) -> dict:
     ctype = request.headers.get("content-type", "")
     if not ctype.startswith("application/x-www-form-urlencoded") and \
             not ctype.startswith("multipart/form-data"):
@@ -59,6 +115,11 @@ async def auth_token(request: Request) -> TokenOut:
     if unknown:
         raise BadRequest("request.validation", f"Unknown fields: {', '.join(unknown)}.", status=422)
     grant = form.get("grant_type")
+    if not grant:
+        raise BadRequest("auth.invalid_request", "grant_type is required.")
+    if grant == "client_credentials" and (basic := _basic_credentials(request)):
+        form.setdefault("client_id", basic[0])
+        form.setdefault("client_secret", basic[1])
 
     def need(*names: str) -> list[str]:
         missing = [n for n in names if not form.get(n)]
@@ -67,18 +128,22 @@ async def auth_token(request: Request) -> TokenOut:
         return [form[n] for n in names]
 
     state = request.app.state
+    scope = form.get("scope")
     async with state.db.sessionmaker() as session:
         try:
             if grant == "password":
                 username, password = need("username", "password")
+                address = request.client.host if request.client else ""
                 out = await service.password_grant(session, state.tokens, state.settings,
-                                                   username, password)
+                                                   username, password, address, scope)
             elif grant == "client_credentials":
                 cid, secret = need("client_id", "client_secret")
-                out = await service.client_credentials_grant(session, state.tokens, cid, secret)
+                out = await service.client_credentials_grant(session, state.tokens, cid, secret,
+                                                             scope)
             elif grant == "refresh_token":
                 (token,) = need("refresh_token")
-                out = await service.refresh_grant(session, state.tokens, state.settings, token)
+                out = await service.refresh_grant(session, state.tokens, state.settings, token,
+                                                  scope)
             else:
                 raise BadRequest("auth.unsupported_grant_type",
                                  "grant_type must be password, client_credentials or refresh_token.")
@@ -87,7 +152,7 @@ async def auth_token(request: Request) -> TokenOut:
             await session.commit()
             raise
         await session.commit()
-    return TokenOut(**out)
+    return out
 
 
 @router.get("/auth/me", response_model=MeOut, name="auth_me")

@@ -6,19 +6,27 @@ import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
-from app.auth.passwords import hash_password, new_secret, token_digest, verify_password
+from app.auth import lockout
+from app.auth.liveness import invalidate_on_commit
+from app.auth.passwords import (
+    hash_password_async,
+    needs_rehash,
+    new_secret,
+    token_digest,
+    verify_password_async,
+)
 from app.auth.principal import CITY_CODE, Principal
 from app.auth.scopes import scopes_for_role, unknown_scopes
 from app.auth.scoping import ensure_in_region, region_filter
 from app.auth.tokens import TokenService
-from app.config import Settings
-from app.errors import Conflict, DomainError, NotFound, TooManyRequests, Unauthorized, Unprocessable
+from app.config import Settings, reveal
+from app.errors import Conflict, DomainError, NotFound, Unauthorized, Unprocessable
 from app.kit.pagination import PageParams, paginate
-from app.models.accounts import Client, LoginFailure, RefreshToken, User
+from app.models.accounts import Client, RefreshToken, User
 from app.models.regions import Region
 
 MAX_USERNAME = 64
@@ -28,6 +36,16 @@ class InvalidGrant(DomainError):
     """OAuth 2 `invalid_grant`: bad credentials or refresh token (400, RFC 6749 5.2)."""
 
     status = 400
+
+
+class InvalidScope(DomainError):
+    """OAuth 2 `invalid_scope`: a requested scope the account does not hold (400, RFC 6749 5.2)."""
+
+    status = 400
+
+
+# What a token says about a user: a change to any of these revokes the user's tokens.
+CLAIMED_FIELDS = ("role", "region_code", "extra_scopes", "active", "helper_id")
 
 
 def _pii():
@@ -66,10 +84,11 @@ async def create_user(session: AsyncSession, actor: Principal | None, data, sett
     await _check_helper(session, data.helper_id)
     if await session.scalar(select(User.id).where(User.username == data.username)):
         raise Conflict("user.username_taken", f"The username {data.username} is taken.")
-    user = User(id=uuid.uuid4(), username=data.username, password_hash=hash_password(data.password),
+    password_hash = await hash_password_async(data.password)
+    user = User(id=uuid.uuid4(), username=data.username, password_hash=password_hash,
                 role=data.role, region_code=data.region_code, display_name=data.display_name,
                 extra_scopes=list(data.extra_scopes), helper_id=data.helper_id, active=True,
-                version=1)
+                version=1, token_version=1)
     if data.id_number:
         pii = _pii()
         parsed = pii.parse_id_number(data.id_number)
@@ -128,6 +147,11 @@ async def update_user(session: AsyncSession, principal: Principal, user: User, d
     if user.id == principal.id and user.active is False:
         raise Conflict("user.cannot_deactivate_self", "You cannot deactivate your own account.")
     user.version += 1
+    after = _user_view(user)
+    if any(before[name] != after[name] for name in CLAIMED_FIELDS):
+        # The user's tokens describe the old account: refused from the next request on.
+        user.token_version += 1
+        invalidate_on_commit(session, "user", user.id)
     if not user.active:
         # A deactivated account keeps no live refresh tokens.
         await session.execute(update(RefreshToken).where(RefreshToken.user_id == user.id,
@@ -135,7 +159,7 @@ async def update_user(session: AsyncSession, principal: Principal, user: User, d
                               .values(revoked_at=datetime.now(UTC)))
     await session.flush()
     await record(session, principal, "user.update", "user", user.id, before=before,
-                 after=_user_view(user))
+                 after=after)
     return user
 
 
@@ -147,7 +171,7 @@ async def create_client(session: AsyncSession, actor: Principal, data) -> tuple[
         raise Unprocessable("auth.unknown_scope", f"Unknown scopes: {', '.join(bad)}.")
     secret = new_secret()
     client = Client(id=uuid.uuid4(), client_id="xkc_" + secrets.token_hex(8), name=data.name,
-                    secret_hash=hash_password(secret), scopes=sorted(set(data.scopes)),
+                    secret_hash=await hash_password_async(secret), scopes=sorted(set(data.scopes)),
                     region_code=data.region_code, active=True)
     session.add(client)
     await session.flush()
@@ -162,23 +186,38 @@ async def list_clients(session: AsyncSession, principal: Principal, params: Page
     return await paginate(session, stmt, [Client.id], params)
 
 
-def _user_claims(user: User) -> tuple[dict, str]:
-    scopes = sorted(scopes_for_role(user.role, user.extra_scopes))
-    claims = {"scope": " ".join(scopes), "role": user.role, "region_code": user.region_code,
-              "name": user.username}
+def granted_scopes(requested: str | None, held: frozenset[str]) -> frozenset[str]:
+    """RFC 6749 3.3: the requested subset of the scopes held (all of them when none is asked);
+    a scope asked for and not held is refused with `invalid_scope`."""
+    if requested is None or not requested.strip():
+        return held
+    asked = frozenset(requested.split())
+    beyond = sorted(asked - held)
+    if beyond:
+        raise InvalidScope("auth.invalid_scope",
+                           f"Scopes not granted to this account: {', '.join(beyond)}.")
+    return asked
+
+
+def _user_claims(user: User, scopes: frozenset[str] | None = None) -> tuple[dict, str]:
+    held = scopes_for_role(user.role, user.extra_scopes)
+    scope = " ".join(sorted(held if scopes is None else scopes & held))
+    claims = {"scope": scope, "role": user.role, "region_code": user.region_code,
+              "name": user.username, "ver": user.token_version}
     if user.helper_id:
         claims["helper_id"] = str(user.helper_id)
-    return claims, " ".join(scopes)
+    return claims, scope
 
 
 async def _issue_for_user(session: AsyncSession, tokens: TokenService, settings: Settings,
-                          user: User, family_id: uuid.UUID | None = None) -> dict:
-    claims, scope = _user_claims(user)
+                          user: User, scopes: frozenset[str],
+                          family_id: uuid.UUID | None = None) -> dict:
+    claims, scope = _user_claims(user, scopes)
     access, ttl = tokens.issue(f"user:{user.id}", claims)
     refresh = new_secret(32)
     session.add(RefreshToken(
         id=uuid.uuid4(), family_id=family_id or uuid.uuid4(), user_id=user.id,
-        token_hash=token_digest(refresh),
+        token_hash=token_digest(refresh), scope=scope,
         expires_at=datetime.now(UTC) + timedelta(seconds=settings.refresh_token_ttl_seconds),
     ))
     return {"access_token": access, "token_type": "bearer", "expires_in": ttl,
@@ -186,50 +225,46 @@ async def _issue_for_user(session: AsyncSession, tokens: TokenService, settings:
 
 
 async def password_grant(session: AsyncSession, tokens: TokenService, settings: Settings,
-                         username: str, password: str) -> dict:
-    """(password grant) Five failures for one username within the window lock it (429)."""
+                         username: str, password: str, address: str = "",
+                         scope: str | None = None) -> dict:
+    """(password grant) Failures lock the (username, address) pair and the address (429);
+    see app/auth/lockout.py."""
     if len(username) > MAX_USERNAME:  # no such account can exist; nothing to count either
         raise InvalidGrant("auth.invalid_credentials", "The username or password is wrong.")
+    address = address[:lockout.ADDRESS_LENGTH]
     now = datetime.now(UTC)
-    window_start = now - timedelta(seconds=settings.login_window_seconds)
-    failures = await session.scalars(
-        select(LoginFailure.at).where(LoginFailure.username == username,
-                                      LoginFailure.at > window_start)
-        .order_by(LoginFailure.at)
-    )
-    recent = list(failures.all())
-    if len(recent) >= settings.login_max_failures:
-        # Locked until the oldest failure that counts leaves the window.
-        unlock = recent[-settings.login_max_failures] + timedelta(seconds=settings.login_window_seconds)
-        retry = max(1, int((unlock - now).total_seconds()) + 1)
-        raise TooManyRequests("auth.locked_out",
-                              "Too many failed logins for this username; try again later.",
-                              headers={"Retry-After": str(retry)})
+    await lockout.serialise(session, username, address)
+    await lockout.ensure_not_locked(session, settings, username, address, now)
     user = await session.scalar(select(User).where(User.username == username))
-    if not verify_password(user.password_hash if user else None, password) or not user or not user.active:
-        session.add(LoginFailure(username=username, at=now))
-        # Kept even though the request fails: committed by the caller before raising.
+    ok = await verify_password_async(user.password_hash if user else None, password)
+    if not ok or not user or not user.active:
+        lockout.record_failure(session, username, address, now)
         raise InvalidGrant("auth.invalid_credentials", "The username or password is wrong.")
-    await session.execute(delete(LoginFailure).where(LoginFailure.username == username))
-    return await _issue_for_user(session, tokens, settings, user)
+    await lockout.forget(session, username, address)
+    scopes = granted_scopes(scope, scopes_for_role(user.role, user.extra_scopes))
+    if needs_rehash(user.password_hash):  # argon2's parameters changed since it was stored
+        user.password_hash = await hash_password_async(password)
+    return await _issue_for_user(session, tokens, settings, user, scopes)
 
 
 async def client_credentials_grant(session: AsyncSession, tokens: TokenService,
-                                   client_id: str, client_secret: str) -> dict:
+                                   client_id: str, client_secret: str,
+                                   scope: str | None = None) -> dict:
     client = await session.scalar(select(Client).where(Client.client_id == client_id))
-    if not verify_password(client.secret_hash if client else None, client_secret) or not client \
-            or not client.active:
+    ok = await verify_password_async(client.secret_hash if client else None, client_secret)
+    if not ok or not client or not client.active:
         raise Unauthorized("auth.invalid_client", "The client credentials are wrong.",
-                           headers={"WWW-Authenticate": "Basic"})
-    scope = " ".join(sorted(client.scopes))
+                           headers={"WWW-Authenticate": 'Basic realm="xiaokang"'})
+    granted = " ".join(sorted(granted_scopes(scope, frozenset(client.scopes))))
     access, ttl = tokens.issue(f"client:{client.id}", {
-        "scope": scope, "region_code": client.region_code, "name": client.name})
-    return {"access_token": access, "token_type": "bearer", "expires_in": ttl, "scope": scope}
+        "scope": granted, "region_code": client.region_code, "name": client.name})
+    return {"access_token": access, "token_type": "bearer", "expires_in": ttl, "scope": granted}
 
 
 async def refresh_grant(session: AsyncSession, tokens: TokenService, settings: Settings,
-                        refresh_token: str) -> dict:
-    """Rotate a refresh token; reusing a rotated one revokes its whole family."""
+                        refresh_token: str, scope: str | None = None) -> dict:
+    """Rotate a refresh token; reusing a rotated one revokes its whole family. The new tokens
+    carry the scopes first granted (or the requested subset of them) that the user still holds."""
     now = datetime.now(UTC)
     row = await session.scalar(
         select(RefreshToken).where(RefreshToken.token_hash == token_digest(refresh_token))
@@ -252,8 +287,12 @@ async def refresh_grant(session: AsyncSession, tokens: TokenService, settings: S
     user = await session.get(User, row.user_id)
     if user is None or not user.active:
         raise InvalidGrant("auth.invalid_refresh_token", "The account is not active.")
+    held = scopes_for_role(user.role, user.extra_scopes)
+    if row.scope is not None:
+        held = held & frozenset(row.scope.split())
+    scopes = granted_scopes(scope, held)
     row.used_at = now
-    return await _issue_for_user(session, tokens, settings, user, family_id=row.family_id)
+    return await _issue_for_user(session, tokens, settings, user, scopes, family_id=row.family_id)
 
 
 async def ensure_first_admin(session: AsyncSession, settings: Settings,
@@ -262,7 +301,7 @@ async def ensure_first_admin(session: AsyncSession, settings: Settings,
     if await session.scalar(select(func.count()).select_from(User)):
         return None
     username = username or settings.admin_username
-    password = password or settings.admin_password
+    password = password or reveal(settings.admin_password)
     if not username or not password:
         return None
     from app.auth.schemas import UserIn

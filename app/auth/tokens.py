@@ -2,7 +2,9 @@
 
 Verification pins the algorithm list to ES256 and requires iss, aud, sub, exp, iat and jti, so a
 token with `alg: none`, an HS256 token keyed with the public key, or a token missing a claim is
-refused. The key pair comes from settings or is generated once into the data directory.
+refused; an `iat` more than the allowed clock skew in the future is refused too. The key pair
+comes from settings or is generated once into the data directory (mode 600), and is parsed once:
+verifying a token never re-reads a PEM.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,10 +21,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from jose import jwk, jwt
-from jose.exceptions import ExpiredSignatureError, JWTClaimsError, JWTError
+from jose import jwk, jws, jwt
+from jose.exceptions import ExpiredSignatureError, JWSError, JWTError
 
-from app.config import Settings
+from app import keyfiles
+from app.config import Settings, reveal
 
 ALGORITHM = "ES256"
 ALGORITHMS = [ALGORITHM]  # pinned: nothing else is ever accepted
@@ -61,31 +64,25 @@ def _from_private_pem(pem: str) -> KeyPair:
 
 def load_or_create_keys(settings: Settings) -> KeyPair:
     """The signing key from settings, or from `<data_dir>/jwt-es256.pem`, generated once."""
-    if settings.jwt_private_key:
-        return _from_private_pem(settings.jwt_private_key)
+    if configured := reveal(settings.jwt_private_key):
+        return _from_private_pem(configured)
     path = Path(settings.data_dir) / "jwt-es256.pem"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         key = ec.generate_private_key(ec.SECP256R1())
-        pem = key.private_bytes(
+        keyfiles.create(path, key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
-        )
-        # Written exclusively so that two processes starting together keep one key.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "wb") as f:
-                f.write(pem)
-    return _from_private_pem(path.read_text())
+        ))
+    return _from_private_pem(keyfiles.read(path).decode())
 
 
 class TokenService:
     def __init__(self, settings: Settings, keys: KeyPair | None = None) -> None:
         self.settings = settings
         self.keys = keys or load_or_create_keys(settings)
+        # Parsed once: python-jose re-parses a PEM string on every call, a Key object it uses.
+        self._signing_key = jwk.construct(self.keys.private_pem, ALGORITHM)
+        self._verifying_key = jwk.construct(self.keys.public_pem, ALGORITHM)
 
     def issue(self, subject: str, claims: dict[str, Any], ttl_seconds: int | None = None,
               now: datetime | None = None) -> tuple[str, int]:
@@ -101,7 +98,7 @@ class TokenService:
             "exp": int((now + timedelta(seconds=ttl)).timestamp()),
             "jti": uuid.uuid4().hex,
         }
-        token = jwt.encode(payload, self.keys.private_pem, algorithm=ALGORITHM,
+        token = jwt.encode(payload, self._signing_key, algorithm=ALGORITHM,
                            headers={"kid": self.keys.kid})
         return token, ttl
 
@@ -114,9 +111,14 @@ class TokenService:
         if header.get("alg") not in ALGORITHMS:
             raise TokenError("auth.bad_algorithm", "The token is not signed with ES256.")
         try:
+            # The signature first, on its own: whatever fails after it is the claims' fault.
+            jws.verify(token, self._verifying_key, ALGORITHMS)
+        except JWSError as e:
+            raise TokenError("auth.bad_signature", "The token's signature is not valid.") from e
+        try:
             claims = jwt.decode(
                 token,
-                self.keys.public_pem,
+                self._verifying_key,
                 algorithms=ALGORITHMS,
                 audience=self.settings.jwt_audience,
                 issuer=self.settings.jwt_issuer,
@@ -130,13 +132,16 @@ class TokenService:
             )
         except ExpiredSignatureError as e:
             raise TokenError("auth.token_expired", "The token has expired.") from e
-        except JWTClaimsError as e:
+        except JWTError as e:  # a claim missing, of the wrong type or not acceptable
             raise TokenError("auth.bad_claims", f"The token's claims are not acceptable: {e}.") from e
-        except JWTError as e:
-            raise TokenError("auth.bad_signature", "The token's signature is not valid.") from e
         missing = [c for c in REQUIRED_CLAIMS if c not in claims]
         if missing:  # belt and braces: python-jose's require_* options are per-claim
             raise TokenError("auth.bad_claims", f"The token lacks {', '.join(missing)}.")
+        iat = claims["iat"]
+        if not isinstance(iat, int) or isinstance(iat, bool):
+            raise TokenError("auth.bad_claims", "The token's iat is not a number of seconds.")
+        if iat > time.time() + self.settings.token_clock_skew_seconds:
+            raise TokenError("auth.bad_claims", "The token was issued in the future (iat).")
         return claims
 
     def jwks(self) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ARRAY, Boolean, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import ARRAY, Boolean, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, created_at, uuid_pk
@@ -27,6 +27,9 @@ class User(Base):
     helper_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = mapped_column(default=1)
+    # Bumped whenever what a token says about the user changes (activity, role, region, scopes,
+    # helper): a token carrying an older `ver` is refused on its next request.
+    token_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = created_at()
 
 
@@ -53,12 +56,20 @@ class RefreshToken(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # The scopes granted when the family began (RFC 6749 6: a refresh may narrow, never widen).
+    scope: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at()
 
 
 class LoginFailure(Base):
     __tablename__ = "login_failure"
+    __table_args__ = (
+        Index("ix_login_failure_username_address_at", "username", "address", "at"),
+        Index("ix_login_failure_address_at", "address", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), index=True)
+    # The client address the attempt came from ("" when unknown).
+    address: Mapped[str] = mapped_column(String(64), default="", server_default="")
     at: Mapped[datetime]

@@ -54,7 +54,7 @@ async def webhooks_update(webhook_id: uuid.UUID, body: WebhookPatch, request: Re
     """Change the URL or types, pause or resume a subscription (If-Match required)."""
     hook = await service.get(session, principal, webhook_id)
     require_if_match(request, hook.version)
-    hook = await service.update(session, principal, hook, body)
+    hook = await service.update(session, principal, hook, body, request.app.state.settings)
     set_etag(response, hook.version)
     return WebhookOut.model_validate(hook)
 

@@ -30,6 +30,7 @@ from app.config import Settings
 from app.db import Database
 from app.errors import NotFound, Unprocessable
 from app.events.service import latest_position, list_events
+from app.kit import outbound
 from app.kit.pagination import PageParams, paginate
 from app.models.oversight import Event
 from app.models.regions import Region
@@ -57,6 +58,7 @@ async def create(session: AsyncSession, principal: Principal, data, settings: Se
     if await session.get(Region, region_code) is None:
         raise Unprocessable("region.unknown", f"Region {region_code} does not exist.")
     ensure_in_region(principal, region_code, "region")
+    await outbound.check_url(str(data.url), settings)
     secret = new_secret()
     cursor = 0 if data.from_start else await latest_position(session)
     hook = Webhook(id=uuid.uuid4(), url=str(data.url), secret_enc=pii.encrypt(settings, secret),
@@ -77,10 +79,12 @@ async def get(session: AsyncSession, principal: Principal, webhook_id: uuid.UUID
     return hook
 
 
-async def update(session: AsyncSession, principal: Principal, hook: Webhook, data) -> Webhook:
+async def update(session: AsyncSession, principal: Principal, hook: Webhook, data,
+                 settings: Settings) -> Webhook:
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     before = _view(hook)
     if "url" in changes:
+        await outbound.check_url(str(changes["url"]), settings)
         hook.url = str(changes["url"])
     if "types" in changes:
         hook.types = list(changes["types"])
@@ -131,6 +135,8 @@ async def _deliver_hook(session: AsyncSession, hook: Webhook, http: httpx.AsyncC
             ok = 200 <= status < 300
             if not ok:
                 error = f"HTTP {status}"
+        except outbound.AddressRefused as e:  # refused at connect time: nothing was sent
+            ok, error = False, str(e)[:500]
         except httpx.HTTPError as e:
             ok, error = False, f"{type(e).__name__}: {e}"[:500]
         session.add(WebhookDelivery(webhook_id=hook.id, event_id=event.id,
@@ -149,7 +155,8 @@ async def _deliver_hook(session: AsyncSession, hook: Webhook, http: httpx.AsyncC
 
 async def deliver_due(db: Database, http: httpx.AsyncClient, settings: Settings,
                       now: datetime | None = None) -> int:
-    """One pass: deliver what is due to every active subscription; answers events delivered."""
+    """One pass: deliver what is due to every active subscription; answers events delivered.
+    `http` is `app.kit.outbound.client(settings)` in the server (tests may pass another)."""
     now = now or datetime.now(UTC)
     total = 0
     # One subscription at a time, each in its own transaction.
@@ -174,7 +181,7 @@ async def run_dispatcher(db: Database, settings: Settings) -> None:
     """The background loop of `xiaokang serve`: a delivery pass every few seconds."""
     import asyncio
 
-    async with httpx.AsyncClient(follow_redirects=False) as http:
+    async with outbound.client(settings) as http:
         while True:
             try:
                 await deliver_due(db, http, settings)

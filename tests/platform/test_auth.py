@@ -111,9 +111,8 @@ async def test_wrong_audience_or_issuer_is_401(client, app, claim, value):
 @pytest.mark.parametrize("missing", ["iss", "aud", "sub", "exp", "iat", "jti"])
 async def test_token_missing_a_required_claim_is_401(client, app, missing):
     token = _sign(app, _claims(app, **{missing: None}))
-    r = await _me(client, token)
-    assert r.status_code == 401, r.text
-    assert r.json()["code"] in {"auth.bad_claims", "auth.bad_signature"}
+    # a claim missing from a well-signed token is the claims' fault, not the signature's
+    assert_problem(await _me(client, token), 401, "auth.bad_claims")
 
 
 async def test_alg_none_token_is_refused(client, app):
