@@ -90,7 +90,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False,
     # process would die before `finally` stops the worker, so SIGTERM becomes a normal exit.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        uvicorn.run("app.asgi:app", host=host, port=port, reload=reload, log_level="warning")
+        # uvicorn's own records go to the root handler of app.kit.logs (JSON, like every line);
+        # the access line is the application's (it carries the request id).
+        from app.kit.logs import uvicorn_log_config
+
+        uvicorn.run("app.asgi:app", host=host, port=port, reload=reload, log_level="warning",
+                    log_config=uvicorn_log_config(), access_log=False)
     finally:
         if child is not None:
             child.terminate()
@@ -223,8 +228,10 @@ def worker(concurrency: int = typer.Option(1, help="jobs run at once")) -> None:
     """Run the import worker (PostgreSQL queue) until stopped."""
     from app.db import Database
     from app.imports.queue import run_worker
+    from app.kit.logs import configure_logging
 
     settings = get_settings()
+    configure_logging(settings.log_json)  # procrastinate's and SQLAlchemy's records as JSON too
 
     async def run() -> None:
         db = Database.from_settings(settings)

@@ -177,6 +177,9 @@ async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
                    request=request)
 
 
+unexpected_handler = _unexpected_handler  # also answered by the request-context middleware
+
+
 async def _database_handler(request: Request, exc: DBAPIError) -> JSONResponse:
     """A database refusal that no service translated: still problem+json, never the SQL.
 

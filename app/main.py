@@ -12,7 +12,8 @@ from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import PROBLEM_SCHEMA, install_error_handlers
 from app.kit.idempotency import IdempotencyMiddleware
-from app.kit.middleware import RequestContextMiddleware, configure_logging
+from app.kit.logs import configure_logging
+from app.kit.middleware import RequestContextMiddleware
 from app.routers import ROUTERS
 
 
