@@ -14,6 +14,7 @@ from app.errors import PROBLEM_SCHEMA, install_error_handlers
 from app.kit.idempotency import IdempotencyMiddleware
 from app.kit.logs import configure_logging
 from app.kit.middleware import RequestContextMiddleware
+from app.kit.openapi import declare_conventions
 from app.routers import ROUTERS
 
 
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                     }
         for name in ("HTTPValidationError", "ValidationError"):
             schema["components"]["schemas"].pop(name, None)
+        declare_conventions(app, schema)  # If-Match, If-None-Match, Idempotency-Key, cursors
         app.openapi_schema = schema
         return schema
 
