@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 
 from app import __version__
 from app.config import Settings, get_settings
@@ -45,7 +46,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             if db is None:
                 await app.state.db.dispose()
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline package (no
+    # CDN: the intranets the registry runs on reach none).
+    app = FastAPIOffline(
+        static_url="/docs/static",
+        swagger_ui_parameters={"validatorUrl": None},  # no call to the public validator
         title="Xiaokang",
         version=__version__,
         summary="System of record of Taizhou's poverty-relief programme (泰發〔2016〕5號).",

@@ -77,6 +77,7 @@ def configure_logging(json_logs: bool = True, level: int = logging.INFO) -> None
         lib = logging.getLogger(name)
         lib.handlers.clear()
         lib.propagate = True
+    logging.getLogger("pgserver").setLevel(logging.WARNING)  # the embedded server's commands
 
 
 def uvicorn_log_config(level: str = "INFO") -> dict[str, Any]:
