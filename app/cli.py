@@ -50,7 +50,7 @@ async def _bootstrap_admin(settings: Settings) -> tuple[str, str] | None:
         path = Path(settings.data_dir) / "admin-password.txt"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
-            f.write(f"{username}\n{password}\n")
+            f.write(f"{password}\n")  # the password alone: `-d password=$(cat …)` works
     return username, password
 
 
@@ -75,10 +75,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False,
     if created:
         user, password = created
         console.print(f"First admin created: username [bold]{user}[/bold] password [bold]{password}[/bold]"
-                      f" (also in {Path(settings.data_dir) / 'admin-password.txt'} when generated)")
+                      f" (when generated, the password alone is also in "
+                      f"{Path(settings.data_dir) / 'admin-password.txt'})")
     else:
         saved = Path(settings.data_dir) / "admin-password.txt"
-        hint = f" (the generated first admin is in {saved})" if saved.exists() else ""
+        name = settings.admin_username or "admin"
+        hint = f" (the generated password of {name} is in {saved})" if saved.exists() else ""
         console.print(f"Log in with your account{hint}.")
     console.print(f"Get a token:  curl -s -d grant_type=password -d username=USER -d password=PASS "
                   f"{base}/api/v1/auth/token")
