@@ -207,6 +207,10 @@ def export(
     region: str = typer.Option(..., help="6-, 9- or 12-digit region code, e.g. 321283"),
     format: str = typer.Option("xlsx", help="xlsx or csv"),
     output: Path | None = typer.Option(None, "-o", "--output"),
+    as_of: str | None = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today)"),
+    status: str | None = typer.Option(None, help="registered, exited or removed"),
+    include_removed: bool = typer.Option(False, help="also removed households"),
+    lang: str = typer.Option("en", help="en, or zh for the national forms' Chinese headers"),
     server: str = typer.Option(DEFAULT_SERVER, envvar="XIAOKANG_SERVER"),
     token: str | None = typer.Option(None, envvar="XIAOKANG_TOKEN"),
     username: str | None = typer.Option(None), password: str | None = typer.Option(None),
@@ -219,7 +223,11 @@ def export(
         raise typer.Exit(2)
     auth = _auth(server, token, username, password)
     try:
-        run_export(console, server.rstrip("/"), auth, kind, region, format, output)
+        filters = {k: v for k, v in (("as_of", as_of), ("status", status), ("lang", lang))
+                   if v is not None}
+        if include_removed:
+            filters["include_removed"] = "true"
+        run_export(console, server.rstrip("/"), auth, kind, region, format, output, filters)
     except CliError as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from e

@@ -123,3 +123,12 @@ async def test_a_request_that_raised_forgets_its_idempotency_key(app, admin):
         r = await c.post("/api/v1/flaky", headers=headers, json={})
     assert r.status_code == 200 and r.json() == {"ok": True}, r.text
     assert "Idempotent-Replayed" not in r.headers
+
+
+async def test_request_metrics_are_labelled_by_route_template(client, admin):
+    r = await client.get("/api/v1/households/1e5c0f6a-0000-4000-8000-000000000000", headers=admin)
+    assert r.status_code == 404
+    metrics = (await client.get("/metrics")).text
+    assert ('xiaokang_http_requests_total{method="GET",route="/api/v1/households/{household_id}",'
+            'status="404"}') in metrics
+    assert 'xiaokang_http_request_seconds_count{method="GET",route="/api/v1/households/' in metrics
