@@ -206,7 +206,10 @@ async def _run(app: ASGIApp, scope: Scope, receive: Receive, body: bytes,
 
     try:
         await app(scope, replay, answer.collect)
-    except BaseException:
+    except Exception:
+        # answered 500 by the request-context middleware: the key is forgotten, as after any
+        # 5xx. (A cancelled request keeps its key "in progress" until the TTL: it may have
+        # committed.)
         answer.status = None
         await store.keep(answer)
         raise
