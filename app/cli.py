@@ -50,7 +50,7 @@ async def _bootstrap_admin(settings: Settings) -> tuple[str, str] | None:
         path = Path(settings.data_dir) / "admin-password.txt"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
-            f.write(f"{username}\n{password}\n")
+            f.write(f"{password}\n")  # the password alone: `-d password=$(cat …)` works
     return username, password
 
 
@@ -95,10 +95,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False,
     if created:
         user, password = created
         console.print(f"First admin created: username [bold]{user}[/bold] password [bold]{password}[/bold]"
-                      f" (also in {Path(settings.data_dir) / 'admin-password.txt'} when generated)")
+                      f" (when generated, the password alone is also in "
+                      f"{Path(settings.data_dir) / 'admin-password.txt'})")
     else:
         saved = Path(settings.data_dir) / "admin-password.txt"
-        hint = f" (the generated first admin is in {saved})" if saved.exists() else ""
+        name = settings.admin_username or "admin"
+        hint = f" (the generated password of {name} is in {saved})" if saved.exists() else ""
         console.print(f"Log in with your account{hint}.")
     console.print(f"Get a token:  curl -s -d grant_type=password -d username=USER -d password=PASS "
                   f"{base}/api/v1/auth/token")
@@ -110,7 +112,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False,
     # process would die before `finally` stops the worker, so SIGTERM becomes a normal exit.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
+        # uvicorn's own records go to the root handler of app.kit.logs (JSON, like every line);
+        # the access line is the application's (it carries the request id).
+        from app.kit.logs import uvicorn_log_config
+
         uvicorn.run("app.asgi:app", host=host, port=port, reload=reload, log_level="warning",
+                    log_config=uvicorn_log_config(), access_log=False,
                     workers=None if reload else workers)
     finally:
         if child is not None:
@@ -252,6 +259,10 @@ def export(
     region: str = typer.Option(..., help="6-, 9- or 12-digit region code, e.g. 321283"),
     format: str = typer.Option("xlsx", help="xlsx or csv"),
     output: Path | None = typer.Option(None, "-o", "--output"),
+    as_of: str | None = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today)"),
+    status: str | None = typer.Option(None, help="registered, exited or removed"),
+    include_removed: bool = typer.Option(False, help="also removed households"),
+    lang: str = typer.Option("en", help="en, or zh for the national forms' Chinese headers"),
     server: str = typer.Option(DEFAULT_SERVER, envvar="XIAOKANG_SERVER"),
     token: str | None = typer.Option(None, envvar="XIAOKANG_TOKEN"),
     username: str | None = typer.Option(None), password: str | None = typer.Option(None),
@@ -264,7 +275,11 @@ def export(
         raise typer.Exit(2)
     auth = _auth(server, token, username, password)
     try:
-        run_export(console, server.rstrip("/"), auth, kind, region, format, output)
+        filters = {k: v for k, v in (("as_of", as_of), ("status", status), ("lang", lang))
+                   if v is not None}
+        if include_removed:
+            filters["include_removed"] = "true"
+        run_export(console, server.rstrip("/"), auth, kind, region, format, output, filters)
     except CliError as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from e
@@ -278,9 +293,11 @@ def worker(concurrency: int = typer.Option(1, min=1, help="jobs run at once"),
     """Run the import worker (PostgreSQL queue) until stopped."""
     from app.db import Database
     from app.imports.queue import run_worker
+    from app.kit.logs import configure_logging
 
     settings = get_settings()
     _refuse_exposed_keys(settings)
+    configure_logging(settings.log_json)  # procrastinate's and SQLAlchemy's records as JSON too
     if metrics_port:
         from prometheus_client import start_http_server
 

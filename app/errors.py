@@ -147,10 +147,14 @@ async def _http_handler(request: Request, exc: StarletteHTTPException) -> JSONRe
     detail = exc.detail if isinstance(exc.detail, str) else ""
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No resource at {request.url.path}."
+    headers = getattr(exc, "headers", None)
     if exc.status_code == 405:
+        from app.kit.routes import allowed_methods
+
         detail = f"{request.method} is not allowed on {request.url.path}."
-    return problem(exc.status_code, code, detail, request=request,
-                   headers=getattr(exc, "headers", None))
+        headers = {**(headers or {}),
+                   "Allow": ", ".join(allowed_methods(request.app, request.scope["path"]))}
+    return problem(exc.status_code, code, detail, request=request, headers=headers)
 
 
 async def _validation_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -175,6 +179,9 @@ async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
               exc_info=exc)
     return problem(500, "internal", "An unexpected error occurred; it has been logged.",
                    request=request)
+
+
+unexpected_handler = _unexpected_handler  # also answered by the request-context middleware
 
 
 async def _database_handler(request: Request, exc: DBAPIError) -> JSONResponse:

@@ -6,13 +6,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 
 from app import __version__
 from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import PROBLEM_SCHEMA, install_error_handlers
 from app.kit.idempotency import IdempotencyMiddleware
-from app.kit.middleware import RequestContextMiddleware, configure_logging
+from app.kit.logs import configure_logging
+from app.kit.middleware import RequestContextMiddleware
+from app.kit.openapi import declare_conventions
 from app.routers import ROUTERS
 
 
@@ -50,7 +53,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             if db is None:
                 await app.state.db.dispose()
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline package (no
+    # CDN: the intranets the registry runs on reach none).
+    app = FastAPIOffline(
+        static_url="/docs/static",
+        swagger_ui_parameters={"validatorUrl": None},  # no call to the public validator
         title="Xiaokang",
         version=__version__,
         summary="System of record of Taizhou's poverty-relief programme (泰發〔2016〕5號).",
@@ -103,6 +110,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                     }
         for name in ("HTTPValidationError", "ValidationError"):
             schema["components"]["schemas"].pop(name, None)
+        declare_conventions(app, schema)  # If-Match, If-None-Match, Idempotency-Key, cursors
         app.openapi_schema = schema
         return schema
 

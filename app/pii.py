@@ -82,6 +82,18 @@ class Sealer:
         return self.encrypt(number), self.id_hash(number)
 
 
+def seal(settings: Settings, data: bytes, context: bytes) -> bytes:
+    """Any bytes encrypted with the PII key (AES-256-GCM, a fresh nonce, `context` as the
+    associated data, so a blob sealed for one use does not open for another)."""
+    nonce = os.urandom(12)
+    return nonce + AESGCM(keys(settings)[0]).encrypt(nonce, data, context)
+
+
+def unseal(settings: Settings, blob: bytes, context: bytes) -> bytes:
+    """The bytes `seal` encrypted (raises cryptography's InvalidTag when altered)."""
+    return AESGCM(keys(settings)[0]).decrypt(blob[:12], blob[12:], context)
+
+
 def parse_id_number(number: str) -> str:
     """Normalise and check an ID number with the policy rule; answer the normalised number."""
     from app.policy import ids

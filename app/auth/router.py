@@ -24,7 +24,7 @@ from app.auth.schemas import (
 )
 from app.db import session_dependency
 from app.errors import COMMON_ERRORS, BadRequest, DomainError, problem_responses
-from app.kit.etag import not_modified, require_if_match, set_etag
+from app.kit.etag import IF_MATCH, IF_NONE_MATCH, not_modified, require_if_match, set_etag
 from app.kit.pagination import PageParams, page_params
 from app.kit.schemas import Page
 
@@ -181,6 +181,7 @@ async def users_list(session: AsyncSession = Session, params: PageParams = Depen
 
 
 @router.get("/users/{user_id}", response_model=UserOut, name="users_get", tags=["accounts"],
+            dependencies=[IF_NONE_MATCH],
             responses={304: {"description": "Not Modified"}})
 async def users_get(user_id: uuid.UUID, request: Request, response: Response,
                     session: AsyncSession = Session,
@@ -194,6 +195,7 @@ async def users_get(user_id: uuid.UUID, request: Request, response: Response,
 
 
 @router.patch("/users/{user_id}", response_model=UserOut, name="users_update", tags=["accounts"],
+              dependencies=[IF_MATCH],
               responses=problem_responses(409, 412, 428))
 async def users_update(user_id: uuid.UUID, body: UserPatch, request: Request, response: Response,
                        session: AsyncSession = Session,

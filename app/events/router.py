@@ -19,7 +19,9 @@ from app.kit.schemas import Out
 router = APIRouter(prefix="/api/v1", tags=["events"], responses=COMMON_ERRORS)
 
 
-class EventOut(Out):
+class FeedEventOut(Out):
+    """One event of the feed (its position orders the feed)."""
+
     id: int
     position: int
     at: datetime
@@ -31,7 +33,7 @@ class EventOut(Out):
 
 
 class EventPage(BaseModel):
-    items: list[EventOut]
+    items: list[FeedEventOut]
     next_cursor: str = Field(description="pass as `after` next time")
 
 
@@ -46,4 +48,4 @@ async def events_list(
     """Changes after a cursor, oldest first."""
     wanted = [t.strip() for t in (types or "").split(",") if t.strip()]
     rows, cursor = await service.list_events(session, principal, after, wanted, limit)
-    return EventPage(items=[EventOut.model_validate(r) for r in rows], next_cursor=str(cursor))
+    return EventPage(items=[FeedEventOut.model_validate(r) for r in rows], next_cursor=str(cursor))

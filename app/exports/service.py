@@ -1,17 +1,18 @@
-"""Households export: one row per current member with the household's columns and its latest
-assessment, in the households import format (a file exported can be imported elsewhere).
+"""Households export: one row per member on a date (`as_of`, default today) with the household's
+columns, its status on that date and its latest assessment, in the households import format (a
+file exported can be imported elsewhere; `lang=zh` writes the national forms' Chinese headers).
+Removed households are left out unless asked for. Every cell is text (`app.kit.cells`).
 Streamed from a server-side cursor; ID numbers masked unless the caller holds pii:read (then the
 export is audited as a pii.read)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 
-from sqlalchemy import text
+from sqlalchemy import select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import pii
@@ -20,28 +21,53 @@ from app.auth.principal import Principal
 from app.auth.scoping import principal_prefix, region_prefix
 from app.config import Settings
 from app.errors import NotFound
+from app.households.sql import attribute_sql, current_member_sql, status_sql
+from app.imports.headers import chinese_header
+from app.kit import cells
+from app.models.households import (
+    Household,
+    HouseholdAssessment,
+    HouseholdMember,
+    MemberAttributeVersion,
+)
 from app.policy import ids
 
 COLUMNS = ["household_key", "village_code", "group", "registered_on", "cause_main",
            "cause_others", "assessment_year", "wage_income", "business_income", "property_income",
            "transfer_income", "production_costs", "net_income", "name", "id_number", "relation",
            "labour_capacity", "health", "disability_category", "disability_grade", "in_school",
-           "stable_nonfarm_employment", "tekun_since", "joined_on"]
+           "stable_nonfarm_employment", "tekun_since", "joined_on", "status"]
 
-_QUERY = text("""
-    SELECT h.id, h.village_code, h.group_name, h.registered_on, h.cause_main, h.cause_others,
-           a.year, a.wage_income, a.business_income, a.property_income, a.transfer_income,
-           a.production_costs, a.net_income, m.name, m.id_number_enc, m.relation,
-           v.labour_capacity, v.health, v.disability_category, v.disability_grade, v.in_school,
-           v.stable_nonfarm_employment, v.tekun_since, m.joined_on
-    FROM household h
-    JOIN household_member m ON m.household_id = h.id AND m.left_on IS NULL
-    LEFT JOIN LATERAL (SELECT * FROM member_attribute_version x WHERE x.member_id = m.id
-                       ORDER BY x.effective_from DESC, x.id DESC LIMIT 1) v ON true
-    LEFT JOIN LATERAL (SELECT * FROM household_assessment y WHERE y.household_id = h.id
-                       ORDER BY y.assessed_on DESC, y.year DESC, y.version DESC LIMIT 1) a ON true
-    WHERE h.village_code LIKE :prefix
-    ORDER BY h.village_code, h.id, m.relation, m.id""")
+ATTRIBUTES = ("labour_capacity", "health", "disability_category", "disability_grade", "in_school",
+              "stable_nonfarm_employment", "tekun_since")
+
+
+def _query(prefix: str, on: date, status: str | None, include_removed: bool):
+    """One row per member of the household on `on`, with the household's status (R6) and the
+    member's attributes in force on that date (the SQL forms of `app.households.sql`), and the
+    latest assessment made on or before it."""
+    h, m, a = Household, HouseholdMember, HouseholdAssessment
+    status_col = status_sql(on)
+    latest = (select(a).where(a.household_id == h.id, a.assessed_on <= on)
+              .order_by(a.assessed_on.desc(), a.year.desc(), a.version.desc()).limit(1)
+              .correlate(h).lateral("a"))
+    attrs = [attribute_sql(getattr(MemberAttributeVersion, c), on).label(c) for c in ATTRIBUTES]
+    stmt = (
+        select(h.id, h.village_code, h.group_name, h.registered_on, h.cause_main, h.cause_others,
+               latest.c.year, latest.c.wage_income, latest.c.business_income,
+               latest.c.property_income, latest.c.transfer_income, latest.c.production_costs,
+               latest.c.net_income, m.name, m.id_number_enc, m.relation, *attrs, m.joined_on,
+               status_col.label("status"))
+        .join(m, current_member_sql(on))
+        .outerjoin(latest, true())
+        .where(h.village_code.like(prefix + "%"), status_col.is_not(None))
+        .order_by(h.village_code, h.id, m.relation, m.id)
+    )
+    if status:
+        stmt = stmt.where(status_col == status)
+    elif not include_removed:
+        stmt = stmt.where(status_col != "removed")
+    return stmt
 
 
 def scope_prefix(principal: Principal, region_code: str | None) -> str:
@@ -58,11 +84,13 @@ def scope_prefix(principal: Principal, region_code: str | None) -> str:
     return want
 
 
-async def rows(session: AsyncSession, settings: Settings, principal: Principal,
-               prefix: str) -> AsyncIterator[list]:
+async def rows(session: AsyncSession, settings: Settings, principal: Principal, prefix: str,
+               *, on: date, status: str | None = None,
+               include_removed: bool = False) -> AsyncIterator[list]:
+    """The export's rows (see `_query`); removed households only when asked for."""
     unmasked = principal.has("pii:read")
-    result = await session.stream(_QUERY.execution_options(yield_per=2000),
-                                  {"prefix": prefix + "%"})
+    stmt = _query(prefix, on, status, include_removed).execution_options(yield_per=2000)
+    result = await session.stream(stmt)
     async for r in result:
         number = pii.decrypt(settings, r.id_number_enc)
         yield [str(r.id), r.village_code, r.group_name, r.registered_on, r.cause_main,
@@ -72,7 +100,7 @@ async def rows(session: AsyncSession, settings: Settings, principal: Principal,
                r.health, r.disability_category, r.disability_grade,
                None if r.in_school is None else int(r.in_school),
                None if r.stable_nonfarm_employment is None else int(r.stable_nonfarm_employment),
-               r.tekun_since, r.joined_on]
+               r.tekun_since, r.joined_on, r.status]
 
 
 async def audit_export(session: AsyncSession, principal: Principal, prefix: str, fmt: str) -> None:
@@ -82,41 +110,37 @@ async def audit_export(session: AsyncSession, principal: Principal, prefix: str,
                  "export", None, after=after, region_code=prefix.ljust(12, "0"))
 
 
-def _cell(v) -> str:
-    return "" if v is None else str(v)
+def header_row(lang: str) -> list[str]:
+    """The header line: the field names, or with `lang=zh` the national forms' Chinese headers
+    (from the import's header table, so the file imports again)."""
+    return list(COLUMNS) if lang != "zh" else [chinese_header(c) for c in COLUMNS]
 
 
-async def csv_chunks(source: AsyncIterator[list]) -> AsyncIterator[str]:
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(COLUMNS)
-    yield "\ufeff" + buf.getvalue()  # BOM: Excel opens it as UTF-8
-    buf.seek(0)
-    buf.truncate()
+async def csv_chunks(source: AsyncIterator[list], lang: str = "en") -> AsyncIterator[str]:
+    lines = cells.CsvLines()
+    lines.write(header_row(lang))
+    yield "\ufeff" + lines.drain()  # BOM: Excel opens it as UTF-8
     n = 0
     async for row in source:
-        w.writerow([_cell(v) for v in row])
+        lines.write(row)
         n += 1
         if n % 2000 == 0:
-            yield buf.getvalue()
-            buf.seek(0)
-            buf.truncate()
-    yield buf.getvalue()
+            yield lines.drain()
+    yield lines.drain()
 
 
-async def xlsx_file(source: AsyncIterator[list]) -> str:
-    """Write an XLSX with xlsxwriter in constant_memory mode (rows flushed as written) to a
-    temporary file; answers its path (the caller streams and deletes it)."""
-    import xlsxwriter
-
+async def xlsx_file(source: AsyncIterator[list], lang: str = "en") -> str:
+    """Write an XLSX with xlsxwriter in constant_memory mode (rows flushed as written), every
+    cell a string cell, to a temporary file; answers its path (the caller streams and deletes
+    it)."""
     fd, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(fd)
-    wb = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False})
+    wb = cells.xlsx_workbook(path, constant_memory=True)
     ws = wb.add_worksheet("households")
-    ws.write_row(0, 0, COLUMNS)
+    cells.xlsx_row(ws, 0, header_row(lang))
     n = 1
     async for row in source:
-        ws.write_row(n, 0, [_cell(v) for v in row])
+        cells.xlsx_row(ws, n, row)
         n += 1
     wb.close()
     return path

@@ -28,7 +28,7 @@ from app.households.schemas import (
 from app.households.schemas import Status as StatusName
 from app.households.service import members, registry
 from app.kit.dates import today
-from app.kit.etag import not_modified, require_if_match, set_etag
+from app.kit.etag import IF_MATCH, IF_NONE_MATCH, not_modified, require_if_match, set_etag
 from app.kit.pagination import PageParams, page_params
 from app.kit.schemas import Page
 
@@ -69,6 +69,7 @@ async def households_list(
 
 
 @router.get("/households/{household_id}", response_model=HouseholdOut, name="households_get",
+            dependencies=[IF_NONE_MATCH],
             responses={304: {"description": "Not Modified"}})
 async def households_get(household_id: uuid.UUID, request: Request, response: Response,
                          as_of: date | None = None, session: AsyncSession = Session,
@@ -86,6 +87,7 @@ async def households_get(household_id: uuid.UUID, request: Request, response: Re
 
 
 @router.patch("/households/{household_id}", response_model=HouseholdOut, name="households_update",
+              dependencies=[IF_MATCH],
               responses=problem_responses(412, 428))
 async def households_update(household_id: uuid.UUID, body: HouseholdPatch, request: Request,
                             response: Response, session: AsyncSession = Session,
@@ -109,7 +111,8 @@ async def households_members_add(household_id: uuid.UUID, body: MemberIn,
 
 
 @router.patch("/households/{household_id}/members/{member_id}", response_model=MemberOut,
-              name="households_members_update", responses=problem_responses(412, 428))
+              name="households_members_update", responses=problem_responses(412, 428),
+              dependencies=[IF_MATCH])
 async def households_members_update(household_id: uuid.UUID, member_id: uuid.UUID,
                                     body: MemberPatch, request: Request, response: Response,
                                     session: AsyncSession = Session,

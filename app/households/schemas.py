@@ -222,7 +222,9 @@ class HouseholdItem(Out):
     version: int
 
 
-class EventOut(Out):
+class HouseholdEventOut(Out):
+    """A lifecycle event of a household (register, exit, return, remove)."""
+
     id: uuid.UUID
     household_id: uuid.UUID
     kind: Literal["register", "exit", "return", "remove"]
@@ -234,6 +236,9 @@ class EventOut(Out):
     retention: RetentionOut | None
     payload: dict[str, Any]
     created_at: datetime
+
+
+EventOut = HouseholdEventOut  # the name used across the households module
 
 
 class MeasureOut(Out):

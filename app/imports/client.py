@@ -105,9 +105,10 @@ def _summary(console: Console, c: httpx.Client, job: dict, shown: int = 20) -> i
 
 
 def run_export(console: Console, server: str, auth: str, kind: str, region: str, fmt: str,
-               out: Path | None) -> Path:
+               out: Path | None, filters: dict[str, str] | None = None) -> Path:
+    """Download an export; `filters` are its other query parameters (as_of, status, lang…)."""
     out = out or Path(f"{kind}-{region}.{fmt}")
-    params = {"region_code": region, "format": fmt}
+    params = {"region_code": region, "format": fmt, **(filters or {})}
     with httpx.stream("GET", f"{server}/api/v1/exports/{kind}", params=params, timeout=600,
                       headers={"Authorization": f"Bearer {auth}"}) as r:
         if r.status_code != 200:

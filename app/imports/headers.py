@@ -70,6 +70,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "helper_id": ("帮扶人id",),
     "start_date": ("开始日期", "帮扶开始日期"),
     "end_date": ("结束日期", "帮扶结束日期"),
+    # exports only (an import ignores it)
+    "status": ("状态", "户状态"),
 }
 
 
@@ -97,6 +99,12 @@ def map_headers(headers: list[str], accepted: tuple[str, ...]) -> tuple[dict[str
         else:
             ignored.append(h)
     return mapping, ignored
+
+
+def chinese_header(field: str) -> str:
+    """The national forms' header of a field (its first Chinese alias; the field's own name when
+    it has none): what an export with `lang=zh` writes, and what the import reads back."""
+    return next((a for a in ALIASES.get(field, ()) if not a.isascii()), field)
 
 
 def header_table(fields: tuple[str, ...]) -> list[tuple[str, str]]:

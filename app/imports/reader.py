@@ -16,6 +16,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from app.kit.cells import unescape
+
 FORMATS = ("csv", "xlsx", "jsonl")
 _ZIP_MAGIC = b"PK\x03\x04"
 _CHUNK = 1 << 20
@@ -90,7 +92,7 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, str]]]
         for row in reader:
             if not "".join(row).strip():  # blank line (all cells empty or spaces)
                 continue
-            yield reader.line_num, dict(zip(header, row, strict=False))
+            yield reader.line_num, dict(zip(header, map(unescape, row), strict=False))
 
 
 def _cell(v: object) -> str:

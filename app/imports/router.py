@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections.abc import AsyncIterator
 
@@ -16,6 +14,7 @@ from app.db import session_dependency
 from app.errors import COMMON_ERRORS, problem_responses
 from app.imports import service
 from app.imports.schemas import ImportKind, JobOut, OnError, RowErrorOut, job_out
+from app.kit import cells
 from app.kit.pagination import PageParams, page_params
 from app.kit.schemas import Page
 
@@ -76,22 +75,14 @@ async def imports_errors(request: Request, job_id: uuid.UUID,
 
 async def _csv(request: Request, principal: Principal, job_id: uuid.UUID) -> AsyncIterator[str]:
     # Its own session: the response streams after the request's session has closed.
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(ERROR_COLUMNS)
-    yield "\ufeff" + _drain(buf)  # BOM: Excel opens it as UTF-8
+    lines = cells.CsvLines()
+    lines.write(ERROR_COLUMNS)
+    yield "\ufeff" + lines.drain()  # BOM: Excel opens it as UTF-8
     async with request.app.state.db.sessionmaker() as s:
         n = 0
         async for e in service.stream_errors(s, principal, job_id):
-            writer.writerow((e.line, e.field or "", e.code, e.message, e.value or ""))
+            lines.write((e.line, e.field or "", e.code, e.message, e.value or ""))
             n += 1
             if n % 1000 == 0:
-                yield _drain(buf)
-        yield _drain(buf)
-
-
-def _drain(buf: io.StringIO) -> str:
-    out = buf.getvalue()
-    buf.seek(0)
-    buf.truncate()
-    return out
+                yield lines.drain()
+        yield lines.drain()

@@ -26,7 +26,7 @@ from app.insurance.schemas import (
     SchemePatch,
 )
 from app.insurance.service.schemes import scheme_dict
-from app.kit.etag import not_modified, require_if_match, set_etag
+from app.kit.etag import IF_MATCH, IF_NONE_MATCH, not_modified, require_if_match, set_etag
 from app.kit.pagination import PageParams, page_params
 from app.kit.schemas import Page
 
@@ -61,7 +61,8 @@ async def insurance_schemes_create(
     return SchemeOut.model_validate(scheme_dict(scheme))
 
 
-@router.get("/schemes/{year}/{kind}", response_model=SchemeOut, name="insurance_schemes_get")
+@router.get("/schemes/{year}/{kind}", response_model=SchemeOut, name="insurance_schemes_get",
+            dependencies=[IF_NONE_MATCH])
 async def insurance_schemes_get(
     year: int, kind: Kind, request: Request, response: Response,
     session: AsyncSession = Session, principal: Principal = Depends(require("insurance:read")),
@@ -76,6 +77,7 @@ async def insurance_schemes_get(
 
 
 @router.patch("/schemes/{year}/{kind}", response_model=SchemeOut, name="insurance_schemes_update",
+              dependencies=[IF_MATCH],
               responses=problem_responses(409, 412, 428))
 async def insurance_schemes_update(
     year: int, kind: Kind, body: SchemePatch, request: Request, response: Response,

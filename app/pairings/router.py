@@ -13,7 +13,7 @@ from app.auth.principal import Principal, require
 from app.config import Settings
 from app.db import session_dependency
 from app.errors import COMMON_ERRORS, problem_responses
-from app.kit.etag import not_modified, require_if_match, set_etag
+from app.kit.etag import IF_MATCH, IF_NONE_MATCH, not_modified, require_if_match, set_etag
 from app.kit.pagination import PageParams, page_params
 from app.kit.schemas import Page
 from app.pairings import helpers, service
@@ -90,6 +90,7 @@ async def pairings_list(
 
 
 @pairings_router.get("/{pairing_id}", response_model=PairingOut, name="pairings_get",
+                     dependencies=[IF_NONE_MATCH],
                      responses={304: {"description": "Not Modified"}})
 async def pairings_get(pairing_id: uuid.UUID, request: Request, response: Response,
                        session: AsyncSession = Session,
@@ -103,6 +104,7 @@ async def pairings_get(pairing_id: uuid.UUID, request: Request, response: Respon
 
 
 @pairings_router.patch("/{pairing_id}", response_model=PairingOut, name="pairings_end",
+                       dependencies=[IF_MATCH],
                        responses=problem_responses(409, 412, 428))
 async def pairings_end(pairing_id: uuid.UUID, body: PairingPatch, request: Request,
                        response: Response, session: AsyncSession = Session,

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal, require
 from app.db import session_dependency
 from app.errors import COMMON_ERRORS, problem_responses
-from app.kit.etag import require_if_match, set_etag
+from app.kit.etag import IF_MATCH, require_if_match, set_etag
 from app.kit.pagination import PageParams, page_params
 from app.kit.schemas import Page
 from app.webhooks import service
@@ -47,6 +47,7 @@ async def webhooks_get(webhook_id: uuid.UUID, response: Response, session: Async
 
 
 @router.patch("/webhooks/{webhook_id}", response_model=WebhookOut, name="webhooks_update",
+              dependencies=[IF_MATCH],
               responses=problem_responses(412, 428))
 async def webhooks_update(webhook_id: uuid.UUID, body: WebhookPatch, request: Request,
                           response: Response, session: AsyncSession = Session,

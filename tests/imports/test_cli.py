@@ -89,3 +89,11 @@ async def test_cli_imports_through_the_server_and_prints_the_rejected_rows(
     text = out.read_text(encoding="utf-8-sig").splitlines()
     assert text[0].startswith("household_key,village_code")
     assert len(text) == 3  # the two members of H1
+
+    zh = tmp_path / "export-zh.csv"
+    exported = await asyncio.to_thread(_cli, env, "export", "households", "--region", "321283",
+                                       "--format", "csv", "-o", str(zh), "--lang", "zh",
+                                       "--as-of", "2016-02-29", "--server", base, "--token", token)
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    text = zh.read_text(encoding="utf-8-sig").splitlines()
+    assert text[0].startswith("户编号,村代码") and len(text) == 1  # nobody registered yet

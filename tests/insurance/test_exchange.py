@@ -198,3 +198,14 @@ async def test_entries_pages_follow_the_cursor(client, admin):
                               params={"limit": 1, "cursor": first.json()["next_cursor"]})
     assert second.json()["next_cursor"] is None
     assert second.json()["items"][0]["id"] > first.json()["items"][0]["id"]
+
+
+async def test_roster_csv_writes_a_formula_name_as_quoted_text(client, admin):
+    evil = '=HYPERLINK("http://evil","x")'
+    await make_scheme(client, admin, 2019)
+    await register_household(client, admin, VILLAGE, members=[tekun(evil, "19450101")])
+    await generate(client, admin)
+    r = await client.get(f"{URL}/entries", headers={**admin, "Accept": "text/csv"})
+    assert r.status_code == 200, r.text
+    names = {row["name"] for row in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))}
+    assert names == {"'" + evil}

@@ -43,3 +43,21 @@ async def test_login_with_the_first_admin(client, session, test_settings):
     r = await client.post("/api/v1/auth/token", data={"grant_type": "password", "username": "root",
                                                       "password": "a long password"})
     assert r.status_code == 200 and "accounts:admin" in r.json()["scope"]
+
+
+async def test_generated_admin_password_file_holds_the_password_alone(client, db_url, tmp_path,
+                                                                     test_settings):
+    from app.cli import _bootstrap_admin
+
+    settings = test_settings.model_copy(update={
+        "database_url": db_url.render_as_string(hide_password=False), "data_dir": tmp_path,
+        "admin_username": None, "admin_password": None})
+    username, password = await _bootstrap_admin(settings)
+    saved = tmp_path / "admin-password.txt"
+    assert saved.read_text() == password + "\n"  # so `-d password=$(cat admin-password.txt)`
+    assert saved.stat().st_mode & 0o777 == 0o600
+    shell = subprocess.run(["sh", "-c", f'printf %s "$(cat {saved})"'], capture_output=True,
+                           text=True, check=True)
+    r = await client.post("/api/v1/auth/token", data={
+        "grant_type": "password", "username": username, "password": shell.stdout})
+    assert username == "admin" and r.status_code == 200, r.text

@@ -7,8 +7,6 @@ export) writes one `pii.read` audit row naming the roster and how many numbers w
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -24,6 +22,7 @@ from app.errors import DomainError, NotFound
 from app.events.service import emit
 from app.insurance.schemas import MAX_CONFIRMATIONS
 from app.insurance.service.schemes import get_scheme
+from app.kit import cells
 from app.kit.pagination import PageParams, paginate
 from app.models.insurance import InsuranceRosterEntry, InsuranceScheme
 from app.pii import decrypt, id_hash
@@ -95,9 +94,7 @@ class Export:
 
 
 def _csv_line(values: list) -> bytes:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerow(values)
-    return buf.getvalue().encode("utf-8")
+    return cells.csv_line(values).encode("utf-8")
 
 
 def _reasons_text(reasons: list[dict]) -> str:
