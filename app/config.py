@@ -46,6 +46,18 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     log_json: bool = True
 
+    # The import worker (app/imports/queue.py). It writes a heartbeat this often; a worker silent
+    # for `import_stalled_seconds` is dead and its running job is queued again (checked every
+    # `import_stalled_check_seconds`); `serve` restarts a dead worker after `worker_restart_seconds`.
+    import_heartbeat_seconds: float = 5.0
+    import_stalled_seconds: float = 30.0
+    import_stalled_check_seconds: float = 10.0
+    worker_restart_seconds: float = 1.0
+    # Uploaded files (encrypted under data_dir/imports) are deleted this many days after their
+    # job ended; the worker looks for them every `import_sweep_seconds`.
+    import_file_retention_days: int = 30
+    import_sweep_seconds: float = 3600.0
+
 
 @lru_cache
 def get_settings() -> Settings:
