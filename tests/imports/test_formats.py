@@ -80,3 +80,23 @@ async def test_jsonl_imports_with_lines_counted_from_one(client, app, db, admin,
     assert [(e["line"], e["field"], e["code"]) for e in items] == [
         (3, None, "import.unit_rejected"), (4, "id_number", "id_number.check_digit")]
     assert "*" in items[1]["value"]
+
+
+async def test_a_csv_field_over_the_limit_fails_the_file_with_its_own_code_and_line(
+        client, app, db, admin):
+    await make_village(client, admin)
+    rows = household_rows("H1", 10) + household_rows("H2", 20)
+    rows[2][8] = "x" * (128 * 1024 + 1)  # line 4 (the header is line 1)
+    job = await import_file(client, app, db, admin, csv_bytes(HEADER_EN, rows))
+    assert job["state"] == "failed"
+    assert job["error"]["code"] == "import.file.field_too_large", job
+    assert "line 4" in job["error"]["detail"]
+
+
+async def test_an_open_quote_swallowing_the_file_is_a_file_error_not_an_internal_one(
+        client, app, db, admin):
+    await make_village(client, admin)
+    body = csv_bytes(HEADER_EN, household_rows("H1", 10)) + b'H9,"unclosed\n' + b"y" * 200_000
+    job = await import_file(client, app, db, admin, body)
+    assert job["error"]["code"] == "import.file.field_too_large", job
+    assert "line 4" in job["error"]["detail"]
