@@ -6,8 +6,6 @@ secretary (P2) or a helping unit, and counts by 市(區); the queries are in app
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +13,7 @@ from app.auth.principal import Principal, require
 from app.db import session_dependency
 from app.errors import COMMON_ERRORS
 from app.kit.dates import today
+from app.kit.schemas import Day
 from app.pairings.coverage import PairingCoverage, pairing_coverage
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=COMMON_ERRORS)
@@ -25,7 +24,7 @@ Session = Depends(session_dependency, scope="function")
 async def reports_pairing_coverage(
     region_code: str | None = Query(None, pattern=r"^[0-9]{12}$",
                                     description="default: the caller's region"),
-    as_of: date | None = Query(None, description="default: today (Asia/Shanghai)"),
+    as_of: Day | None = Query(None, description="default: today (Asia/Shanghai)"),
     limit: int = Query(500, ge=0, le=5000, description="most gaps listed of each kind"),
     session: AsyncSession = Session,
     principal: Principal = Depends(require("reports:read")),
