@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # job ended; the worker looks for them every `import_sweep_seconds`.
     import_file_retention_days: int = 30
     import_sweep_seconds: float = 3600.0
+    # XLSX uploads above this are refused (413 import.file.too_large): a workbook streams row by
+    # row, but its table of distinct texts is held while it is read. CSV and JSONL have no limit.
+    import_xlsx_max_mb: int = 100
 
 
 @lru_cache

@@ -1,5 +1,5 @@
 """Reading an uploaded file as a stream of rows: CSV (UTF-8, UTF-8 with BOM or GB18030),
-XLSX (python-calamine, row by row) and JSONL (one object a line). Never the whole file in memory.
+XLSX (openpyxl's read-only mode, row by row) and JSONL (one object a line). Never the whole file in memory.
 
 Every reader yields `(line, values)`: `line` is the line (CSV, JSONL) or row (XLSX) number in
 the file, the header being line 1, and `values` maps each header as written to its text.
@@ -139,25 +139,41 @@ def _cell(v: object) -> str:
 
 
 def _xlsx_rows(source: Source) -> Iterator[tuple[int, dict[str, str]]]:
-    from python_calamine import CalamineWorkbook
+    """The first sheet, streamed (openpyxl's read-only mode parses the sheet's XML as it goes:
+    memory stays flat in the number of rows; only the workbook's table of distinct texts is
+    held). Row numbers are the sheet's."""
+    import warnings
+    import zipfile
+
+    from openpyxl import load_workbook
 
     try:
-        wb = CalamineWorkbook.from_object(source)
-        sheet = wb.get_sheet_by_index(0)
-        rows = sheet.iter_rows()
-    except Exception as e:  # noqa: BLE001 (calamine raises its own error types for broken workbooks)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles it does not read
+            wb = load_workbook(source, read_only=True, data_only=True, keep_links=False)
+        sheet = wb.worksheets[0]
+        # A writer may leave a wrong <dimension>: read every row the sheet has instead.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError) as e:
         raise FileError("import.file.unreadable", f"the workbook cannot be read: {e}") from None
     header: list[str] | None = None
-    for n, row in enumerate(rows, start=1):
-        cells = [_cell(v) for v in row]
-        if header is None:
+    try:
+        for n, row in enumerate(rows, start=1):
+            cells = [_cell(v) for v in row]
+            if header is None:
+                if not any(cells):
+                    continue
+                header = cells
+                continue
             if not any(cells):
                 continue
-            header = cells
-            continue
-        if not any(cells):
-            continue
-        yield n, dict(zip(header, cells, strict=False))
+            yield n, dict(zip(header, cells, strict=False))
+    except (zipfile.BadZipFile, ValueError, OSError, SyntaxError) as e:
+        # a damaged sheet found while reading it (ParseError is a SyntaxError)
+        raise FileError("import.file.unreadable", f"the workbook cannot be read: {e}") from None
+    finally:
+        wb.close()
     if header is None:
         raise FileError("import.file.no_header", "the workbook's first sheet has no header row")
 

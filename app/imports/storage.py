@@ -188,6 +188,7 @@ async def store_upload(settings: Settings, upload, name: str) -> StoredFile:
     sniffer = EncodingSniffer()
     size = 0
     head = b""
+    xlsx_limit = settings.import_xlsx_max_mb * 1024 * 1024
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as f:
@@ -195,6 +196,10 @@ async def store_upload(settings: Settings, upload, name: str) -> StoredFile:
             while chunk := await upload.read(CHUNK):
                 if not head:
                     head = chunk[:4096]
+                if size + len(chunk) > xlsx_limit and sniff_format(name, head) == "xlsx":
+                    raise FileError("import.file.too_large",
+                                    f"an XLSX file may be up to {settings.import_xlsx_max_mb} MB "
+                                    "(save it as CSV, which has no limit, or split it)")
                 digest.update(chunk)
                 sniffer.feed(chunk)
                 writer.write(chunk)

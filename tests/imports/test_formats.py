@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import os
+
 import pytest
 from sqlalchemy import func, select
 
+from app.imports.reader import iter_rows
 from app.models.households import Household, HouseholdAssessment, HouseholdMember
+from tests.conftest import assert_problem
 from tests.imports.helpers import (
     HEADER_EN,
     HEADER_ZH,
@@ -14,6 +19,7 @@ from tests.imports.helpers import (
     import_file,
     jsonl_bytes,
     make_village,
+    upload,
     xlsx_bytes,
 )
 
@@ -100,3 +106,55 @@ async def test_an_open_quote_swallowing_the_file_is_a_file_error_not_an_internal
     job = await import_file(client, app, db, admin, body)
     assert job["error"]["code"] == "import.file.field_too_large", job
     assert "line 4" in job["error"]["detail"]
+
+
+class _CountingFile(io.RawIOBase):
+    """A file that counts the bytes read from it."""
+
+    def __init__(self, data: bytes) -> None:
+        self._f = io.BytesIO(data)
+        self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._f.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._f.tell()
+
+    def readinto(self, b) -> int:
+        n = self._f.readinto(b)
+        self.read_bytes += n
+        return n
+
+
+def test_an_xlsx_sheet_is_read_as_a_stream_not_loaded_whole():
+    import random
+
+    rnd = random.Random(3)
+    data = xlsx_bytes(["a", "b", "c", "d"],
+                      [[rnd.random(), rnd.random(), rnd.random(), i] for i in range(40_000)])
+    f = _CountingFile(data)
+    rows = iter_rows(f, "xlsx", None)
+    line, first = next(rows)
+    assert line == 2 and first["d"] == "0"
+    # The first row came after a small part of the workbook was read: the sheet streams.
+    assert f.read_bytes < len(data) // 4, (f.read_bytes, len(data))
+    assert sum(1 for _ in rows) == 39_999
+
+
+async def test_an_xlsx_over_the_size_limit_is_refused_with_its_own_code(client, app, admin):
+    app.state.settings = app.state.settings.model_copy(update={"import_xlsx_max_mb": 1})
+    big = b"PK\x03\x04" + os.urandom(1024 * 1024)
+    r = await upload(client, admin, big, name="register.xlsx")
+    body = assert_problem(r, 413, "import.file.too_large")
+    assert "1 MB" in body["detail"]
+    assert (await client.get("/api/v1/imports", headers=admin)).json()["items"] == []
+    small = await upload(client, admin, xlsx_bytes(HEADER_EN, household_rows("H1", 10)),
+                         name="register.xlsx")
+    assert small.status_code == 202, small.text
