@@ -175,7 +175,13 @@ class DecryptingReader(io.RawIOBase):
 
 
 def open_stored(settings: Settings, path: Path) -> io.BufferedReader:
-    """The stored file's plaintext as a seekable binary stream (close it)."""
+    """The stored file's plaintext as a seekable binary stream (close it). A file stored before
+    uploads were encrypted (no header) is read as it is, until the retention sweep deletes it."""
+    with open(path, "rb") as f:
+        legacy = not f.read(len(MAGIC)).startswith(MAGIC)
+    if legacy:
+        log.warning("import_file_not_encrypted", file=path.name)
+        return open(path, "rb")
     return io.BufferedReader(DecryptingReader(settings, path), buffer_size=1 << 16)
 
 

@@ -29,6 +29,7 @@ from tests.imports.helpers import (
     household_rows,
     import_file,
     make_village,
+    run,
     upload,
 )
 
@@ -129,3 +130,14 @@ async def test_stored_files_are_deleted_after_retention_once_their_jobs_ended(
     assert await sweep_stored_files(db, short, now=now) == [hashes[recent["id"]]]
     assert stored_path(test_settings, hashes[queued["id"]]).exists()
     orphan_new.unlink()
+
+
+async def test_a_file_stored_before_encryption_is_still_read(client, app, db, admin, test_settings):
+    await make_village(client, admin)
+    content = csv_bytes(HEADER_EN, household_rows("H1", 10))
+    r = await upload(client, admin, content)
+    # As an older version stored it: the upload as it came.
+    stored_path(test_settings, r.json()["file_hash"]).write_bytes(content)
+    await run(app, db, r.json())
+    job = (await client.get(f"/api/v1/imports/{r.json()['id']}", headers=admin)).json()
+    assert job["state"] == "succeeded", job
