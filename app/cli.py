@@ -6,7 +6,6 @@ import asyncio
 import os
 import secrets
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -105,9 +104,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False,
     console.print(f"Get a token:  curl -s -d grant_type=password -d username=USER -d password=PASS "
                   f"{base}/api/v1/auth/token")
     # The import worker runs beside the API in its own process (bulk imports are CPU work that
-    # must not stall requests); it stops with the server.
-    child = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"],
-                             preexec_fn=_die_with_parent) if worker else None
+    # must not stall requests), started again whenever it dies; it stops with the server.
+    from app.imports.supervisor import WorkerSupervisor
+
+    supervisor = WorkerSupervisor(restart_seconds=settings.worker_restart_seconds) if worker else None
+    if supervisor is not None:
+        supervisor.start()
     # uvicorn re-raises SIGTERM after its graceful shutdown; with Python's default handler the
     # process would die before `finally` stops the worker, so SIGTERM becomes a normal exit.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -120,12 +122,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False,
                     log_config=uvicorn_log_config(), access_log=False,
                     workers=None if reload else workers)
     finally:
-        if child is not None:
-            child.terminate()
-            try:
-                child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        if supervisor is not None:
+            supervisor.stop()
 
 
 def _prepare_metrics_dir(path: Path) -> None:
@@ -158,15 +156,6 @@ def _check_keys_or_exit(settings: Settings) -> None:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from None
 
-
-def _die_with_parent() -> None:
-    """Linux: the worker gets SIGTERM if the server process dies without stopping it."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: the `finally` above still stops it
-        pass
 
 
 @cli.command("create-user")

@@ -76,6 +76,20 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [h.strip() for h in value.split(",") if h.strip()]
         return value
+    # The import worker (app/imports/queue.py). It writes a heartbeat this often; a worker silent
+    # for `import_stalled_seconds` is dead and its running job is queued again (checked every
+    # `import_stalled_check_seconds`); `serve` restarts a dead worker after `worker_restart_seconds`.
+    import_heartbeat_seconds: float = 5.0
+    import_stalled_seconds: float = 30.0
+    import_stalled_check_seconds: float = 10.0
+    worker_restart_seconds: float = 1.0
+    # Uploaded files (encrypted under data_dir/imports) are deleted this many days after their
+    # job ended; the worker looks for them every `import_sweep_seconds`.
+    import_file_retention_days: int = 30
+    import_sweep_seconds: float = 3600.0
+    # XLSX uploads above this are refused (413 import.file.too_large): a workbook streams row by
+    # row, but its table of distinct texts is held while it is read. CSV and JSONL have no limit.
+    import_xlsx_max_mb: int = 100
 
 
 @lru_cache

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.kit.schemas import validation_code
 from app.policy.errors import PolicyError
 
 PROBLEM = "application/problem+json"
@@ -165,10 +166,7 @@ async def _validation_handler(request: Request, exc: RequestValidationError) -> 
     items = []
     for e in errs:
         t = e.get("type", "invalid")
-        code = {
-            "extra_forbidden": "field.unknown",
-            "missing": "field.required",
-        }.get(t, f"field.{t}")
+        code = validation_code(t)
         items.append({"loc": _loc(e.get("loc", ())), "msg": e.get("msg", ""), "code": code})
     return problem(422, "request.validation", "The request has invalid fields.",
                    request=request, errors=items)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -30,7 +29,7 @@ from app.dibao.schemas import (
 from app.errors import COMMON_ERRORS, problem_responses
 from app.kit.dates import today
 from app.kit.pagination import PageParams, page_params
-from app.kit.schemas import Page
+from app.kit.schemas import Day, Page
 
 router = APIRouter(prefix="/api/v1/dibao", tags=["dibao"], responses=COMMON_ERRORS)
 Session = Depends(session_dependency, scope="function")
@@ -88,7 +87,7 @@ async def dibao_cases_create(body: CaseIn, session: AsyncSession = Session,
 @router.get("/cases", response_model=Page[CaseSummaryOut], name="dibao_cases_list")
 async def dibao_cases_list(
     state: CaseState | None = None, household_id: uuid.UUID | None = None,
-    as_of: date | None = None, params: PageParams = Depends(page_params),
+    as_of: Day | None = None, params: PageParams = Depends(page_params),
     session: AsyncSession = Session, principal: Principal = Reader,
 ) -> Page[CaseSummaryOut]:
     """Dibao cases in the caller's region on `as_of`, in their state then, by state or household."""
@@ -100,7 +99,7 @@ async def dibao_cases_list(
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut, name="dibao_cases_get")
-async def dibao_cases_get(case_id: uuid.UUID, as_of: date | None = None,
+async def dibao_cases_get(case_id: uuid.UUID, as_of: Day | None = None,
                           session: AsyncSession = Session,
                           principal: Principal = Reader) -> CaseOut:
     """One case on a date: state, flags, monthly benefit, benefit periods and its history."""
@@ -166,7 +165,7 @@ async def dibao_cases_terminate(case_id: uuid.UUID, body: StepIn,
 
 @router.get("/grants", response_model=Page[GrantOut], name="dibao_grants_list")
 async def dibao_grants_list(
-    active_on: date | None = None, household_id: uuid.UUID | None = None,
+    active_on: Day | None = None, household_id: uuid.UUID | None = None,
     params: PageParams = Depends(page_params), session: AsyncSession = Session,
     principal: Principal = Reader,
 ) -> Page[GrantOut]:

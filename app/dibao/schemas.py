@@ -9,16 +9,15 @@ from typing import Literal
 
 from pydantic import Field
 
-from app.kit.schemas import In, Out
+from app.kit.schemas import Day, In, Out
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2099, 12, 31)  # the calendar the module accepts
 
 
 class StandardIn(In):
     region_code: str = Field(pattern=r"^[0-9]{6}000000$", description="a 市(區), 12 digits")
-    # Bounded so that the month on or after it (D7) is always a date.
-    effective_from: date = Field(ge=FIRST_DAY, le=LAST_DAY, description="1900-01-01..2099-12-31")
+    # Bounded (Day) so that the month on or after it (D7) is always a date.
+    effective_from: Day = Field(description="1900-01-01..2099-12-31")
     amount: Decimal = Field(gt=0, **MONEY, description="yuan per person per month (D1)")
 
 
@@ -33,7 +32,7 @@ class StandardOut(Out):
 
 class CaseIn(In):
     household_id: uuid.UUID
-    applied_on: date
+    applied_on: Day
     single_person_member_id: uuid.UUID | None = None
     declared_monthly_income: Decimal | None = Field(
         None, ge=0, **MONEY,
@@ -44,19 +43,19 @@ class CheckIn(In):
     kind: Literal["deposits", "vehicles", "real_estate", "business", "other"]
     passed: bool
     source: str = Field(min_length=1, max_length=200)
-    checked_on: date
+    checked_on: Day
     reason: str | None = Field(None, max_length=1000)
 
 
 class PublicityIn(In):
-    start: date
-    end: date
+    start: Day
+    end: Day
     reason: str | None = Field(None, max_length=1000)
 
 
 class DecisionIn(In):
     decision: Literal["approve", "reject"]
-    decided_on: date
+    decided_on: Day
     start_month: str | None = Field(None, pattern=r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$",
                                     description="YYYY-MM, years 1900-2099; default: the month "
                                                 "on or after the decision")
@@ -66,7 +65,7 @@ class DecisionIn(In):
 class StepIn(In):
     """Suspend, resume or terminate: the date it takes effect and why."""
 
-    on: date = Field(alias="date", description="the date it takes effect")
+    on: Day = Field(alias="date", description="the date it takes effect")
     reason: str = Field(min_length=1, max_length=1000)
 
 

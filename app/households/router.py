@@ -4,7 +4,6 @@ registry's endpoints live in routes_records.py and are included here."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +29,7 @@ from app.households.service import members, registry
 from app.kit.dates import today
 from app.kit.etag import IF_MATCH, IF_NONE_MATCH, not_modified, require_if_match, set_etag
 from app.kit.pagination import PageParams, page_params
-from app.kit.schemas import Page
+from app.kit.schemas import Day, Page
 
 router = APIRouter(prefix="/api/v1", tags=["households"], responses=COMMON_ERRORS)
 Session = Depends(session_dependency, scope="function")
@@ -58,7 +57,7 @@ async def households_create(body: HouseholdIn, response: Response, session: Asyn
 async def households_list(
     region_code: str | None = Query(None, pattern=r"^[0-9]{12}$"),
     status: StatusName | None = None, support_type: SupportType | None = None,
-    as_of: date | None = None, params: PageParams = Depends(page_params),
+    as_of: Day | None = None, params: PageParams = Depends(page_params),
     session: AsyncSession = Session, principal: Principal = READ,
 ) -> Page[HouseholdItem]:
     """List households in the caller's region with status and support type as of a date."""
@@ -72,7 +71,7 @@ async def households_list(
             dependencies=[IF_NONE_MATCH],
             responses={304: {"description": "Not Modified"}})
 async def households_get(household_id: uuid.UUID, request: Request, response: Response,
-                         as_of: date | None = None, session: AsyncSession = Session,
+                         as_of: Day | None = None, session: AsyncSession = Session,
                          settings: Settings = Depends(settings_of),
                          principal: Principal = READ):
     """One household with its members, status, support type and retention as of a date."""

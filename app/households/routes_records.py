@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +29,7 @@ from app.households.schemas import (
 from app.households.service import assessments, entitlements, help, lifecycle
 from app.kit.dates import today
 from app.kit.pagination import PageParams, page_params
-from app.kit.schemas import Page
+from app.kit.schemas import Day, Page
 
 router = APIRouter(tags=["households"], responses=COMMON_ERRORS)
 Session = Depends(session_dependency, scope="function")
@@ -132,7 +131,7 @@ async def households_visits_list(household_id: uuid.UUID,
 
 @router.get(BASE + "/entitlements", response_model=EntitlementsOut,
             name="households_entitlements")
-async def households_entitlements(household_id: uuid.UUID, as_of: date | None = None,
+async def households_entitlements(household_id: uuid.UUID, as_of: Day | None = None,
                                   session: AsyncSession = Session,
                                   principal: Principal = READ) -> EntitlementsOut:
     """Every entitlement of the household and each member on a date, with reasons (R7, E1-E8)."""

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from app.kit.schemas import In, Out
+from app.kit.schemas import Day, In, Out, PastDay
 
 Cause = Literal["illness", "disability", "schooling", "disaster", "marriage", "land", "water",
                 "skills", "capital", "labour", "transport", "drive", "other"]
@@ -41,7 +41,7 @@ class AssessmentIn(In):
     property_income: Money = Decimal("0.00")
     transfer_income: Money = Decimal("0.00")
     production_costs: Money = Decimal("0.00")
-    assessed_on: date | None = Field(None, description="default 31 December of the year (R8)")
+    assessed_on: PastDay | None = Field(None, description="default 31 December of the year (R8)")
 
 
 class AssessmentCreate(AssessmentIn):
@@ -55,30 +55,30 @@ class MemberAttributesIn(In):
     disability: DisabilityIn | None = None
     in_school: bool = False
     stable_nonfarm_employment: bool = False
-    tekun_since: date | None = Field(None, description="特困 (destitute) since this date")
+    tekun_since: PastDay | None = Field(None, description="特困 (destitute) since this date")
 
 
 class MemberIn(MemberAttributesIn):
     name: str = Field(min_length=1, max_length=100)
     id_number: str = Field(min_length=1, max_length=32)
     relation: str = Field(pattern=r"^[0-9]{2}$", description="GB/T 4761; the head is 02")
-    joined_on: date | None = Field(None, description="default: the registration date (or today)")
+    joined_on: PastDay | None = Field(None, description="default: the registration date (or today)")
 
 
 class MemberPatch(In):
     """Changed attributes, in force from `effective_from` (default today): a new version."""
 
-    effective_from: date | None = None
+    effective_from: Day | None = None
     labour_capacity: Labour | None = None
     health: Health | None = None
     disability: DisabilityIn | None = None
     in_school: bool | None = None
     stable_nonfarm_employment: bool | None = None
-    tekun_since: date | None = None
+    tekun_since: PastDay | None = None
 
 
 class LeaveIn(In):
-    left_on: date
+    left_on: Day
     reason: Literal["moved", "deceased", "married_out", "other"]
 
 
@@ -86,7 +86,7 @@ class HouseholdIn(In):
     village_code: RegionCode
     group: str | None = Field(None, max_length=50)
     address: str | None = Field(None, max_length=200)
-    registered_on: date
+    registered_on: PastDay
     causes: CausesIn
     assessment: AssessmentIn
     members: list[MemberIn] = Field(min_length=1, max_length=50)
@@ -99,22 +99,22 @@ class HouseholdPatch(In):
 
 
 class ExitIn(In):
-    exit_date: date
+    exit_date: Day
     signed_by_member_id: uuid.UUID | None = None
-    signed_on: date | None = None
-    publicity_start: date | None = None
-    publicity_end: date | None = None
+    signed_on: Day | None = None
+    publicity_start: Day | None = None
+    publicity_end: Day | None = None
     reason: str | None = Field(None, max_length=500)
 
 
 class ReturnIn(In):
-    date: dt.date
+    date: Day
     assessment_year: int = Field(ge=2000, le=2100)
     reason: str = Field(min_length=1, max_length=500)
 
 
 class RemoveIn(In):
-    date: dt.date
+    date: Day
     reason: Literal["wrongly_identified", "deceased", "moved_away", "other"]
     note: str | None = Field(None, max_length=500)
 
@@ -124,19 +124,19 @@ class MeasureIn(In):
     income_generating: bool
     project: str = Field(min_length=1, max_length=200)
     helper_id: uuid.UUID | None = None
-    start_date: date
-    end_date: date | None = None
+    start_date: Day
+    end_date: Day | None = None
 
 
 class VisitIn(In):
-    date: dt.date
+    date: PastDay
     helper_id: uuid.UUID | None = None
     notes: str = Field(min_length=1, max_length=4000)
 
 
 class LookupIn(In):
     id_number: str = Field(min_length=1, max_length=32)
-    as_of: date | None = None
+    as_of: Day | None = None
 
 
 # ---- answers ----

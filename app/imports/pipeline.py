@@ -26,7 +26,7 @@ from app.imports.headers import map_headers
 from app.imports.kinds import kind_class
 from app.imports.kinds.base import Context, Kind, RowError
 from app.imports.reader import FileError, iter_rows
-from app.imports.storage import stored_path
+from app.imports.storage import open_stored, stored_path
 from app.kit.dates import today
 from app.models.imports import ImportJob, ImportRowError
 
@@ -150,7 +150,11 @@ async def _run(db: Database, ctx: Context, job: ImportJob, path: Path) -> dict:
     if not path.exists():
         raise _Abort("import.file.missing", "the stored file of this job is gone")
     try:
-        for line, row in iter_rows(path, job.file_format, job.encoding):
+        source = open_stored(ctx.settings, path)
+    except FileError as e:
+        raise _Abort(e.code, e.detail) from None
+    try:
+        for line, row in iter_rows(source, job.file_format, job.encoding):
             read += 1
             if isinstance(row, str):
                 kind.reject([RowError(line, None, "import.row.unreadable", row)])
@@ -179,6 +183,8 @@ async def _run(db: Database, ctx: Context, job: ImportJob, path: Path) -> dict:
     except BaseException:
         await asyncio.gather(*[t for t in [stager.running] if t], return_exceptions=True)
         raise
+    finally:
+        source.close()
     if read == 0:
         raise _Abort("import.file.empty", "the file has no data rows")
     kind.close()

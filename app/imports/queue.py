@@ -2,13 +2,19 @@
 imports migration). A job is deferred in the same transaction as its `import_job` row, so the two
 exist together or not at all; the worker runs `app.imports.pipeline.run_job`.
 
-`xiaokang worker` runs a worker; `xiaokang serve` (hence `make run`) starts one beside the API.
-A worker that died mid-job leaves its queue entry in `doing`: the next worker to start puts the
-entries of workers silent for over a minute back in the queue, and the job starts again from
-nothing (its transaction never committed)."""
+`xiaokang worker` runs a worker; `xiaokang serve` (hence `make run`) starts one beside the API
+and starts it again when it dies (app/imports/supervisor.py).
+
+Every worker writes a heartbeat (`import_heartbeat_seconds`). A worker that died mid-job leaves
+its queue entry in `doing`; every worker looks, at start and then every
+`import_stalled_check_seconds`, for entries whose worker has been silent for
+`import_stalled_seconds` (or is gone) and puts them back in the queue: the job starts again from
+nothing (its transaction never committed). The same loop deletes stored files past their
+retention (app/imports/storage.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
@@ -24,7 +30,6 @@ from app.metrics import JOB_DURATION, JOBS_FINISHED
 log = structlog.get_logger("xiaokang.imports.queue")
 QUEUE = "imports"
 TASK = "xiaokang.import"
-STALLED_SECONDS = 60
 
 
 async def defer_import(session: AsyncSession, job_id: uuid.UUID) -> int:
@@ -63,15 +68,52 @@ def make_app(settings: Settings, db: Database) -> procrastinate.App:
     return app
 
 
+async def requeue_stalled(app: procrastinate.App, settings: Settings) -> list[int]:
+    """Put back in the queue the running jobs of workers silent for `import_stalled_seconds`
+    (or whose worker row is gone); answers their queue ids."""
+    jobs = await app.job_manager.get_stalled_jobs(
+        queue=QUEUE, seconds_since_heartbeat=settings.import_stalled_seconds)
+    requeued = []
+    for job in jobs:
+        log.warning("import_requeued", queue_job=job.id, worker=job.worker_id)
+        await app.job_manager.retry_job(job)
+        requeued.append(int(job.id))  # type: ignore[arg-type]
+    return requeued
+
+
+async def _housekeeping(app: procrastinate.App, settings: Settings, db: Database) -> None:
+    """Beside the worker, until cancelled: stalled jobs back in the queue, and stored files past
+    their retention deleted. A failed round is logged and the next one comes."""
+    from app.imports.storage import sweep_stored_files
+
+    next_sweep = 0.0
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(settings.import_stalled_check_seconds)
+        try:
+            await requeue_stalled(app, settings)
+            if loop.time() >= next_sweep:
+                await sweep_stored_files(db, settings)
+                next_sweep = loop.time() + settings.import_sweep_seconds
+        except Exception as e:
+            log.error("import_housekeeping_failed", exc_info=e)
+
+
 async def run_worker(settings: Settings, db: Database, *, wait: bool = True,
                      concurrency: int = 1, install_signal_handlers: bool = True) -> None:
     """Run a worker until stopped (`wait=False`: until the queue is empty)."""
     app = make_app(settings, db)
     async with app.open_async():
-        for job in await app.job_manager.get_stalled_jobs(
-                queue=QUEUE, seconds_since_heartbeat=STALLED_SECONDS):
-            log.warning("import_requeued", queue_job=job.id)
-            await app.job_manager.retry_job(job)
-        await app.run_worker_async(queues=[QUEUE], wait=wait, concurrency=concurrency,
-                                   install_signal_handlers=install_signal_handlers,
-                                   listen_notify=wait)
+        await requeue_stalled(app, settings)
+        keeper = asyncio.create_task(_housekeeping(app, settings, db)) if wait else None
+        try:
+            await app.run_worker_async(
+                queues=[QUEUE], wait=wait, concurrency=concurrency,
+                install_signal_handlers=install_signal_handlers, listen_notify=wait,
+                update_heartbeat_interval=settings.import_heartbeat_seconds,
+                stalled_worker_timeout=settings.import_stalled_seconds,
+                fetch_job_polling_interval=min(5.0, settings.import_stalled_check_seconds))
+        finally:
+            if keeper is not None:
+                keeper.cancel()
+                await asyncio.gather(keeper, return_exceptions=True)

@@ -1,5 +1,5 @@
 """Reading an uploaded file as a stream of rows: CSV (UTF-8, UTF-8 with BOM or GB18030),
-XLSX (python-calamine, row by row) and JSONL (one object a line). Never the whole file in memory.
+XLSX (openpyxl's read-only mode, row by row) and JSONL (one object a line). Never the whole file in memory.
 
 Every reader yields `(line, values)`: `line` is the line (CSV, JSONL) or row (XLSX) number in
 the file, the header being line 1, and `values` maps each header as written to its text.
@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import BinaryIO
 
 from app.kit.cells import unescape
 
@@ -26,10 +27,11 @@ _CHUNK = 1 << 20
 class FileError(Exception):
     """The file as a whole cannot be read (unknown format, no header, broken encoding)."""
 
-    def __init__(self, code: str, detail: str) -> None:
+    def __init__(self, code: str, detail: str, line: int | None = None) -> None:
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail
+        self.line = line
 
 
 def sniff_format(name: str, head: bytes) -> str:
@@ -74,12 +76,31 @@ class EncodingSniffer:
         return "utf-8" if self.utf8 else "gb18030"
 
 
-def _text(path: Path, encoding: str) -> io.TextIOWrapper:
-    return open(path, encoding=encoding, newline="", errors="strict")
+Source = Path | BinaryIO  # a path, or a seekable binary stream (a stored file, decrypted)
 
 
-def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, str]]]:
-    with _text(path, encoding) as f:
+def _text(source: Source, encoding: str) -> io.TextIOWrapper:
+    if isinstance(source, Path):
+        return open(source, encoding=encoding, newline="", errors="strict")
+    return io.TextIOWrapper(source, encoding=encoding, newline="", errors="strict")
+
+
+def _csv_rows(source: Source, encoding: str) -> Iterator[tuple[int, dict[str, str]]]:
+    try:
+        yield from _csv_records(source, encoding)
+    except csv.Error as e:
+        line = getattr(e, "line", None)
+        where = f"line {line}: " if line else ""
+        if "field larger than field limit" in str(e):
+            raise FileError("import.file.field_too_large",
+                            f"{where}a field is longer than {csv.field_size_limit() // 1024} KiB "
+                            "(a quote left open swallows the lines after it)", line=line) from None
+        raise FileError("import.file.malformed", f"{where}the CSV cannot be read: {e}",
+                        line=line) from None
+
+
+def _csv_records(source: Source, encoding: str) -> Iterator[tuple[int, dict[str, str]]]:
+    with _text(source, encoding) as f:
         first = f.readline()
         f.seek(0)
         # The header's most frequent separator: a comma, or the tab / semicolon of some exports.
@@ -89,7 +110,15 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, str]]]
         if not header:
             raise FileError("import.file.no_header", "the file has no header line")
         header = [h.strip().lstrip("\ufeff") for h in header]
-        for row in reader:
+        while True:
+            starts = reader.line_num + 1  # the line the next row starts on
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                e.line = starts  # type: ignore[attr-defined]
+                raise
             if not "".join(row).strip():  # blank line (all cells empty or spaces)
                 continue
             yield reader.line_num, dict(zip(header, map(unescape, row), strict=False))
@@ -111,26 +140,42 @@ def _cell(v: object) -> str:
     return str(v).strip()
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    from python_calamine import CalamineWorkbook
+def _xlsx_rows(source: Source) -> Iterator[tuple[int, dict[str, str]]]:
+    """The first sheet, streamed (openpyxl's read-only mode parses the sheet's XML as it goes:
+    memory stays flat in the number of rows; only the workbook's table of distinct texts is
+    held). Row numbers are the sheet's."""
+    import warnings
+    import zipfile
+
+    from openpyxl import load_workbook
 
     try:
-        wb = CalamineWorkbook.from_path(str(path))
-        sheet = wb.get_sheet_by_index(0)
-        rows = sheet.iter_rows()
-    except Exception as e:  # noqa: BLE001 (calamine raises its own error types for broken workbooks)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles it does not read
+            wb = load_workbook(source, read_only=True, data_only=True, keep_links=False)
+        sheet = wb.worksheets[0]
+        # A writer may leave a wrong <dimension>: read every row the sheet has instead.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError) as e:
         raise FileError("import.file.unreadable", f"the workbook cannot be read: {e}") from None
     header: list[str] | None = None
-    for n, row in enumerate(rows, start=1):
-        cells = [_cell(v) for v in row]
-        if header is None:
+    try:
+        for n, row in enumerate(rows, start=1):
+            cells = [_cell(v) for v in row]
+            if header is None:
+                if not any(cells):
+                    continue
+                header = cells
+                continue
             if not any(cells):
                 continue
-            header = cells
-            continue
-        if not any(cells):
-            continue
-        yield n, dict(zip(header, cells, strict=False))
+            yield n, dict(zip(header, cells, strict=False))
+    except (zipfile.BadZipFile, ValueError, OSError, SyntaxError) as e:
+        # a damaged sheet found while reading it (ParseError is a SyntaxError)
+        raise FileError("import.file.unreadable", f"the workbook cannot be read: {e}") from None
+    finally:
+        wb.close()
     if header is None:
         raise FileError("import.file.no_header", "the workbook's first sheet has no header row")
 
@@ -147,8 +192,8 @@ def _json_value(v: object) -> str:
     return str(v).strip()
 
 
-def _jsonl_rows(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, str] | str]]:
-    with _text(path, encoding) as f:
+def _jsonl_rows(source: Source, encoding: str) -> Iterator[tuple[int, dict[str, str] | str]]:
+    with _text(source, encoding) as f:
         for n, raw in enumerate(f, start=1):
             if not raw.strip():
                 continue
@@ -163,17 +208,18 @@ def _jsonl_rows(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, str]
             yield n, {str(k): _json_value(v) for k, v in obj.items()}
 
 
-def iter_rows(path: Path, fmt: str, encoding: str | None) -> Iterator[tuple[int, dict[str, str] | str]]:
+def iter_rows(source: Source, fmt: str,
+              encoding: str | None) -> Iterator[tuple[int, dict[str, str] | str]]:
     """The rows of the file, streamed. A row that cannot be parsed at all is a `str` (why).
     Lines: the physical line for CSV (the header is line 1) and JSONL, the row for XLSX."""
     enc = encoding or "utf-8"
     try:
         if fmt == "csv":
-            yield from _csv_rows(path, enc)
+            yield from _csv_rows(source, enc)
         elif fmt == "xlsx":
-            yield from _xlsx_rows(path)
+            yield from _xlsx_rows(source)
         elif fmt == "jsonl":
-            yield from _jsonl_rows(path, enc)
+            yield from _jsonl_rows(source, enc)
         else:
             raise FileError("import.file.format", f"unknown format {fmt}")
     except UnicodeDecodeError as e:

@@ -24,7 +24,7 @@ ERROR_COLUMNS = ("line", "field", "code", "message", "value")
 
 
 @router.post("/imports", response_model=JobOut, status_code=202, name="imports_create",
-             responses=problem_responses(409))
+             responses=problem_responses(409, 413))
 async def imports_create(
     request: Request, response: Response,
     file: UploadFile = File(..., description="CSV (UTF-8, UTF-8 with BOM or GB18030), XLSX or JSONL"),

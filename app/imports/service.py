@@ -53,7 +53,8 @@ async def create_import(session: AsyncSession, settings: Settings, principal: Pr
     try:
         stored = await store_upload(settings, upload, file_name)
     except FileError as e:
-        raise Unprocessable(e.code, e.detail) from None
+        status = 413 if e.code == "import.file.too_large" else 422
+        raise Unprocessable(e.code, e.detail, status=status) from None
     if stored.size == 0:
         raise Unprocessable("import.file.empty", "The file is empty.")
     if not dry_run:

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from app.kit.schemas import In, Out
+from app.kit.schemas import Day, In, Out
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 PERCENT = {"max_digits": 5, "decimal_places": 2}
@@ -35,7 +35,7 @@ class SchemeIn(In):
     year: int = Field(ge=2016, le=2100)
     kind: Kind
     premium: Decimal = Field(**MONEY, description="yuan per person (I1)")
-    reference_date: date | None = Field(None, description="default: 1 January of the year (I1)")
+    reference_date: Day | None = Field(None, description="default: 1 January of the year (I1)")
     funding_body: str = Field(min_length=1, max_length=100)
     shares: SharesIn | None = Field(None, description="major_illness_accident only (I4)")
 
@@ -44,7 +44,7 @@ class SchemePatch(In):
     """Changed fields of a scheme (If-Match); allowed until its roster is first generated."""
 
     premium: Decimal | None = Field(None, **MONEY)
-    reference_date: date | None = None
+    reference_date: Day | None = None
     funding_body: str | None = Field(None, min_length=1, max_length=100)
     shares: SharesIn | None = None
 

@@ -1,12 +1,56 @@
-"""Base pydantic models: request bodies refuse unknown fields."""
+"""Base pydantic models: request bodies refuse unknown fields; the date types every schema and
+query parameter uses."""
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, field_validator
+from pydantic_core import PydanticCustomError
+
+from app.kit.dates import date_problem, today
 
 T = TypeVar("T")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: Any) -> Any:
+    """A date is written YYYY-MM-DD, nothing else (pydantic alone takes 0 or 0.5 as Unix times
+    and a datetime's date)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError("date.invalid", "{value} is not a day of the calendar",
+                                      {"value": value}) from None
+    raise PydanticCustomError("date.format", "a date is written YYYY-MM-DD")
+
+
+def _checker(past_event: bool):
+    def check(value: date) -> date:
+        problem = date_problem(value, past_event=past_event, on=today())
+        if problem is not None:
+            raise PydanticCustomError(problem[0], problem[1])
+        return value
+    return check
+
+
+# Any date: 1900-01-01..2099-12-31 (a standard from next year, an as_of, a planned end...).
+Day = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_checker(past_event=False))]
+# The date of something that has happened: also not after today (Asia/Shanghai).
+PastDay = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_checker(past_event=True))]
+
+
+def validation_code(error_type: str) -> str:
+    """The stable code of one pydantic error (`field.<type>`; the date codes as they are)."""
+    if error_type.startswith("date."):
+        return error_type
+    return {"extra_forbidden": "field.unknown", "missing": "field.required"}.get(
+        error_type, f"field.{error_type}")
 
 
 class In(BaseModel):

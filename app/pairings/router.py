@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
@@ -15,7 +14,7 @@ from app.db import session_dependency
 from app.errors import COMMON_ERRORS, problem_responses
 from app.kit.etag import IF_MATCH, IF_NONE_MATCH, not_modified, require_if_match, set_etag
 from app.kit.pagination import PageParams, page_params
-from app.kit.schemas import Page
+from app.kit.schemas import Day, Page
 from app.pairings import helpers, service
 from app.pairings.schemas import HelperIn, HelperOut, PairingIn, PairingKind, PairingOut, PairingPatch
 
@@ -78,7 +77,7 @@ async def pairings_list(
     helper_id: uuid.UUID | None = None, kind: PairingKind | None = None,
     household_id: uuid.UUID | None = None,
     region_code: str | None = Query(None, pattern=r"^[0-9]{12}$"),
-    active_on: date | None = Query(None, description="only pairings active on this date"),
+    active_on: Day | None = Query(None, description="only pairings active on this date"),
     params: PageParams = Depends(page_params), session: AsyncSession = Session,
     principal: Principal = Depends(require("pairings:read")),
 ) -> Page[PairingOut]:

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from app.kit.schemas import In, Out
+from app.kit.schemas import Day, In, Out
 
 REGION = Field(None, pattern=r"^[0-9]{12}$",
                description="the helper's own region (its unit's); default the caller's")
@@ -62,12 +62,12 @@ class PairingIn(In):
     region_code: str | None = Field(None, pattern=r"^[0-9]{12}$",
                                     description="village_unit/first_secretary: the village; "
                                                 "town_unit: the town")
-    start_date: date
-    end_date: date | None = Field(None, description="last day (inclusive); null: open")
+    start_date: Day
+    end_date: Day | None = Field(None, description="last day (inclusive); null: open")
 
 
 class PairingPatch(In):
-    end_date: date = Field(description="the last day of the pairing (inclusive)")
+    end_date: Day = Field(description="the last day of the pairing (inclusive)")
 
 
 class ReasonOut(Out):

@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from app.kit.schemas import In, Out
+from app.kit.schemas import Day, In, Out
 
 
 class LineIn(In):
     region_code: str = Field(pattern=r"^[0-9]{12}$", description="the city or a 市(區), 12 digits")
-    effective_from: date
+    effective_from: Day
     amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2,
                             description="yuan per person per year")
 
@@ -27,7 +27,7 @@ class LineOut(Out):
 
 
 class RetentionRuleIn(In):
-    effective_from: date
+    effective_from: Day
     months: int = Field(ge=0, le=120, description="retention after exit, in months (R7)")
 
 

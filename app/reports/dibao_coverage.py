@@ -15,7 +15,7 @@ from app.errors import COMMON_ERRORS
 from app.kit.dates import today
 from app.kit.deps import ReadSession as Session  # read-only: the replica may answer
 from app.kit.pagination import PageParams, page_params
-from app.kit.schemas import Out
+from app.kit.schemas import Day, Out
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=COMMON_ERRORS)
 
@@ -53,7 +53,7 @@ class DibaoCoverageOut(Out):
 async def reports_dibao_coverage(
     region_code: str | None = Query(None, pattern=r"^[0-9]{12}$",
                                     description="default: the caller's region"),
-    as_of: date | None = None,
+    as_of: Day | None = None,
     params: PageParams = Depends(page_params),
     session: AsyncSession = Session, principal: Principal = Depends(require("dibao:read")),
 ) -> DibaoCoverageOut:

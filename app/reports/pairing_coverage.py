@@ -6,8 +6,6 @@ secretary (P2) or a helping unit, and counts by 市(區); the queries are in app
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +13,7 @@ from app.auth.principal import Principal, require
 from app.errors import COMMON_ERRORS
 from app.kit.dates import today
 from app.kit.deps import ReadSession as Session  # read-only: the replica may answer
+from app.kit.schemas import Day
 from app.pairings.coverage import PairingCoverage, pairing_coverage
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=COMMON_ERRORS)
@@ -24,7 +23,7 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=COMMON_
 async def reports_pairing_coverage(
     region_code: str | None = Query(None, pattern=r"^[0-9]{12}$",
                                     description="default: the caller's region"),
-    as_of: date | None = Query(None, description="default: today (Asia/Shanghai)"),
+    as_of: Day | None = Query(None, description="default: today (Asia/Shanghai)"),
     limit: int = Query(500, ge=0, le=5000, description="most gaps listed of each kind"),
     session: AsyncSession = Session,
     principal: Principal = Depends(require("reports:read")),

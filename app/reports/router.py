@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,6 +9,7 @@ from app.auth.principal import CITY_CODE, Principal, require
 from app.errors import COMMON_ERRORS
 from app.kit.dates import today
 from app.kit.deps import ReadSession as Session  # read-only: the replica may answer
+from app.kit.schemas import Day
 from app.reports.targets import AnnualVerification, TargetsReport, annual_verification, targets
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=COMMON_ERRORS)
@@ -19,7 +18,7 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=COMMON_
 @router.get("/targets", response_model=TargetsReport, name="reports_targets")
 async def reports_targets(
     region_code: str = Query(CITY_CODE, pattern=r"^[0-9]{12}$"),
-    as_of: date | None = None,
+    as_of: Day | None = None,
     limit: int = Query(500, ge=1, le=500, description="households listed (counts are exact)"),
     session: AsyncSession = Session, principal: Principal = Depends(require("reports:read")),
 ) -> TargetsReport:

@@ -22,7 +22,7 @@ from app.auth.scoping import ensure_in_region, principal_prefix, region_prefix
 from app.errors import COMMON_ERRORS
 from app.kit.dates import today
 from app.kit.deps import ReadSession as Session  # read-only: the replica may answer
-from app.kit.schemas import Out
+from app.kit.schemas import Day, Out
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=COMMON_ERRORS)
 ZERO = Decimal("0.00")
@@ -195,7 +195,7 @@ class SummaryOut(Out):
 async def reports_summary(
     region_code: str | None = Query(None, pattern=r"^[0-9]{12}$",
                                     description="default: the caller's region"),
-    as_of: date | None = Query(None, description="default: today (Asia/Shanghai)"),
+    as_of: Day | None = Query(None, description="default: today (Asia/Shanghai)"),
     year: int | None = Query(None, ge=2016, le=2100, description="default: the year of as_of"),
     session: AsyncSession = Session, principal: Principal = Depends(require("reports:read")),
 ) -> SummaryOut:

@@ -54,8 +54,14 @@ async def test_reading_a_grant_on_the_last_day_of_the_calendar_answers(client, a
     await set_standard(client, admin, "500.00")
     h = await household(client, admin)
     case = await approved_case(client, admin, h["id"])
-    out = await get_case(client, admin, case["id"], "9999-12-31")
+    out = await get_case(client, admin, case["id"], "2099-12-31")
     assert out["monthly_benefit"] == "500.00"
     r = await client.get("/api/v1/dibao/grants", headers=admin,
-                         params={"active_on": "9999-12-31"})
+                         params={"active_on": "2099-12-31"})
     assert [g["case_id"] for g in r.json()["items"]] == [case["id"]]
+    # Past the calendar (9999-12-31 included) is a clear 422, never a 500.
+    for url, key in ((f"/api/v1/dibao/cases/{case['id']}", "as_of"),
+                     ("/api/v1/dibao/grants", "active_on")):
+        r = await client.get(url, headers=admin, params={key: "9999-12-31"})
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["code"] == "date.out_of_range"

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import pii
 from app.auth.principal import Principal
 from app.config import Settings
+from app.kit.schemas import validation_code
 from app.policy import ids
 
 
@@ -147,7 +148,7 @@ def pydantic_errors(e: ValidationError, where: Any, raw: Any) -> list[RowError]:
     out = []
     for err in e.errors():
         t = err.get("type", "invalid")
-        code = {"extra_forbidden": "field.unknown", "missing": "field.required"}.get(t, f"field.{t}")
+        code = validation_code(t)
         loc = tuple(err.get("loc", ()))
         line, field = where(loc)
         out.append(RowError(line, field, code, err.get("msg", ""), shown(field, raw(loc))))
