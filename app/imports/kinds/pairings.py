@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from app.auth import user_region
 from app.auth.scoping import principal_prefix, region_filter
 from app.imports import values as V
 from app.imports.kinds.base import Kind, RowError, StageTable, pydantic_errors, shown, text_of
@@ -201,7 +202,7 @@ class Pairings(Kind):
             ORDER BY code FOR UPDATE""")
         errors, extra = await self._cadres()
         more, extra2 = await self._secretaries()
-        errors += more
+        errors += more + await self._outside_user_region()
         extra.update(extra2)
         if errors:
             await conn.copy_records_to_table("import_error", records=errors,
@@ -254,6 +255,18 @@ class Pairings(Kind):
         return self._overlaps(rows, existing, job, lambda r: (
             None, lambda period, others: rules.check_first_secretary(
                 weak[(r["ref_id"], r["start_date"].year)], period, others)))
+
+    async def _outside_user_region(self) -> list[tuple]:
+        """(十八) as the API: a first-secretary pairing outside the account region of the
+        helper's first-secretary user is refused (`app.auth.user_region`)."""
+        rows = await self.ctx.conn.fetch("""
+            SELECT t.line, t.region_code, u.region_code AS account FROM stg_pairing t
+            JOIN app_user u ON u.helper_id = t.helper_id AND u.role = 'first_secretary'
+            WHERE NOT t.rejected AND t.kind = 'first_secretary' ORDER BY t.line""")
+        return [(self.ctx.job_id, r["line"], "region_code", "pairing.outside_user_region",
+                 f"the helper's first-secretary account is in {r['account']}; "
+                 f"{r['region_code']} lies outside it", r["region_code"])
+                for r in rows if not user_region.contains(r["account"], r["region_code"])]
 
     async def _periods(self, column: str, kind: str) -> dict[Any, list[Period]]:
         rows = await self.ctx.conn.fetch(f"""
