@@ -26,7 +26,7 @@ from app.auth.scoping import principal_prefix, region_filter
 from app.imports import values as V
 from app.imports.kinds.base import Kind, RowError, StageTable, pydantic_errors, shown, text_of
 from app.imports.kinds.helpers import Helpers
-from app.imports.kinds.sql import run_steps
+from app.imports.kinds.sql import emit_selected, run_steps
 from app.models.pairings import Helper
 from app.models.regions import Region
 from app.pairings.schemas import PairingIn
@@ -309,6 +309,8 @@ class Pairings(Kind):
         p = self.ctx.principal
         n = await run_steps(self.ctx.conn, PAIRING_STEPS, p.actor, p.name or p.actor,
                             str(self.ctx.job_id))
+        await emit_selected(self.ctx.conn, "pairing.created", "pairing",
+                            PAIRING_EVENTS.replace("$3", "$1"), str(self.ctx.job_id))
         return {"pairings": n[0]}
 
 
@@ -327,7 +329,8 @@ PAIRING_STEPS = (
                                after)
         SELECT $1::text, $2::text, 'pairing.create', 'pairing', id::text, scope_code, {_SNAPSHOT}
         FROM stg_pairing WHERE NOT rejected""",
-    f"""INSERT INTO event (type, entity_type, entity_id, region_code, payload)
-        SELECT 'pairing.created', 'pairing', id::text, scope_code, {_SNAPSHOT}
-        FROM stg_pairing WHERE NOT rejected""",
 )
+# One event per pairing, as POST /pairings emits it ($3: the job, as in the steps).
+PAIRING_EVENTS = f"""
+    SELECT id::text AS entity_id, scope_code AS region_code, {_SNAPSHOT}::text AS payload
+    FROM stg_pairing WHERE NOT rejected"""
