@@ -28,7 +28,7 @@ def _periods(case: dict) -> list[tuple]:
 
 
 async def test_suspended_months_pay_nothing(client, admin):
-    h, case = await _grant(client, admin)
+    _, case = await _grant(client, admin)
     await _step(client, admin, case["id"], "suspend", "2016-08-10")  # mid-month: August paid
     out = await _step(client, admin, case["id"], "resume", "2016-11-01")  # the 1st: paid
     assert _periods(out) == [
@@ -42,7 +42,7 @@ async def test_suspended_months_pay_nothing(client, admin):
 
 
 async def test_a_resumption_after_the_first_pays_from_the_next_month(client, admin):
-    h, case = await _grant(client, admin)
+    _, case = await _grant(client, admin)
     await _step(client, admin, case["id"], "suspend", "2016-08-01")  # the 1st: August unpaid
     out = await _step(client, admin, case["id"], "resume", "2016-09-20")
     assert _periods(out) == [
@@ -100,14 +100,14 @@ async def test_a_member_leaving_emits_the_adjustment_from_the_month_after(client
 
 
 async def test_a_member_leaving_on_the_first_counts_from_that_month(client, admin):
-    h, case = await _grant(client, admin)
+    h, _ = await _grant(client, admin)
     await _leave(client, admin, h["id"], h["members"][-1]["id"], "2016-08-01")
     [event] = await feed(client, admin, "dibao.grant.adjusted")
     assert (event["payload"]["from"], event["payload"]["cause"]) == ("2016-08-01", "member_left")
 
 
 async def test_a_member_joining_emits_the_adjustment(client, admin):
-    h, case = await _grant(client, admin)
+    h, _ = await _grant(client, admin)
     r = await client.post(f"/api/v1/households/{h['id']}/members", headers=admin,
                           json={**member("22", birth="20100101", name="新孫"),
                                 "joined_on": "2016-10-05"})

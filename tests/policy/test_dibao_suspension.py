@@ -58,7 +58,7 @@ def test_suspended_months_pay_nothing():
 
 
 def test_a_change_inside_a_suspension_shows_in_the_suspended_and_the_resumed_periods():
-    facts = FACTS + [(date(2016, 10, 1), D("600.00"), 3, D("1000.00"))]
+    facts = [*FACTS, (date(2016, 10, 1), D("600.00"), 3, D("1000.00"))]
     spans = suspended_months([("suspend", date(2016, 9, 1))])
     ps = benefit_periods(date(2016, 5, 1), facts, date(2016, 12, 31), spans)
     assert [(p.start, p.end, p.standard, p.monthly_benefit, p.suspended) for p in ps] == [
@@ -68,7 +68,7 @@ def test_a_change_inside_a_suspension_shows_in_the_suspended_and_the_resumed_per
 
 
 def test_needs_review_is_the_flag_on_the_date():
-    facts = FACTS + [(date(2016, 12, 20), D("500.00"), 3, D("1600.00"))]  # D2 fails from 2017
+    facts = [*FACTS, (date(2016, 12, 20), D("500.00"), 3, D("1600.00"))]  # D2 fails from 2017
     ps = benefit_periods(date(2016, 5, 1), facts, None)
     assert review_period_on(ps, date(2016, 12, 31)) is None
     assert review_period_on(ps, date(2017, 1, 1)) is ps[-1]
