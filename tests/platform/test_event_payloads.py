@@ -125,3 +125,15 @@ def test_every_event_type_the_code_emits_has_a_schema():
     missing += [t for f, t in found if f and not any(k.startswith(t.split("{")[0])
                                                      for k in PAYLOADS)]
     assert missing == []
+
+
+def test_the_readme_signature_example_is_what_the_service_signs():
+    from app.webhooks.service import sign
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("### Webhook deliveries and their signature"):]
+    body = re.search(r"```\n(\{.*?\})\n```", section, re.S).group(1).encode()
+    stated = re.search(r"gives `X-Xiaokang-Signature: (t=\d+,v1=[0-9a-f]{64})`", section).group(1)
+    secret = re.search(r"secret `([^`]+)`", section).group(1)
+    t = int(re.search(r"`t=(\d+)`", section).group(1))
+    assert sign(secret, t, body) == stated
