@@ -402,6 +402,17 @@ def payload_of(type_: str, data: Mapping[str, Any] | None) -> dict[str, Any]:
     return model.model_validate(dict(data or {})).model_dump(mode="json", by_alias=True)
 
 
+def payload_json(type_: str, data: Mapping[str, Any] | str) -> str:
+    """`payload_of` as JSON text, for bulk writers: the same schema, validated and serialised in
+    pydantic-core without a Python dict in between when `data` is already JSON text."""
+    model = PAYLOADS.get(type_)
+    if model is None or not isinstance(data, str):
+        return json.dumps(payload_of(type_, from_json(data) if isinstance(data, str) else data),
+                          ensure_ascii=False)
+    value = model.__pydantic_validator__.validate_json(data)
+    return model.__pydantic_serializer__.to_json(value, by_alias=True).decode()
+
+
 def from_json(text: str) -> dict[str, Any]:
     """A JSON object read back from PostgreSQL, numbers exact (decimals as Decimal)."""
     return json.loads(text, parse_float=Decimal)
@@ -411,16 +422,17 @@ EVENT_COLUMNS = ("type", "entity_type", "entity_id", "region_code", "payload")
 
 
 async def copy_events(conn, type_: str, entity_type: str, rows: Iterable[Any],
-                      build: Callable[[Any], tuple[str | None, str | None, Mapping[str, Any]]]
+                      build: Callable[[Any], tuple[str | None, str | None,
+                                                   Mapping[str, Any] | str]]
                       ) -> int:
     """Set-wise emission for the importer: one event of `type_` per row, `build(row)` giving
-    (entity_id, region_code, payload facts); each payload goes through `payload_of`, as `emit`
-    does, and all are written with one COPY into the outbox. Answers how many."""
+    (entity_id, region_code, payload facts as a dict or JSON text); each payload goes through
+    the type's schema, as `emit` does, and all are written with one COPY into the outbox.
+    Answers how many."""
     records = []
     for row in rows:
         entity_id, region_code, data = build(row)
-        records.append((type_, entity_type, entity_id, region_code,
-                        json.dumps(payload_of(type_, data), ensure_ascii=False)))
+        records.append((type_, entity_type, entity_id, region_code, payload_json(type_, data)))
     if records:
         await conn.copy_records_to_table("event", records=records, columns=list(EVENT_COLUMNS))
     return len(records)

@@ -87,8 +87,10 @@ async def emit_selected(conn, type_: str, entity_type: str, sql: str, *args,
     """The events of `type_` for the rows of `sql` (entity_id, region_code, payload as JSON
     text), each payload (plus `extra` of it) through the type's schema, as `emit` does."""
     def build(r):
+        if extra is None:
+            return r["entity_id"], r["region_code"], r["payload"]
         data = from_json(r["payload"])
-        return r["entity_id"], r["region_code"], data | (extra(data) if extra else {})
+        return r["entity_id"], r["region_code"], data | extra(data)
     return await copy_events(conn, type_, entity_type, await conn.fetch(sql, *args), build)
 
 
