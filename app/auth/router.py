@@ -22,6 +22,7 @@ from app.auth.schemas import (
     UserOut,
     UserPatch,
 )
+from app.auth.user_region import acting_regions
 from app.db import session_dependency
 from app.errors import COMMON_ERRORS, BadRequest, DomainError, problem_responses
 from app.kit.etag import IF_MATCH, IF_NONE_MATCH, not_modified, require_if_match, set_etag
@@ -163,13 +164,22 @@ async def auth_me(principal: Principal = Depends(current_principal)) -> MeOut:
                  name=principal.name)
 
 
+async def _users_out(session: AsyncSession, users) -> list[UserOut]:
+    """The users as the API shows them: `region_code` as /auth/me answers (app.auth.user_region)."""
+    acting = await acting_regions(session, users)
+    own = UserOut.model_fields.keys() - {"region_code", "account_region_code"}
+    return [UserOut(**{f: getattr(u, f) for f in own}, region_code=acting[u.id],
+                    account_region_code=u.region_code) for u in users]
+
+
 @router.post("/users", response_model=UserOut, status_code=201, name="users_create",
              tags=["accounts"], responses=problem_responses(409))
 async def users_create(body: UserIn, request: Request, session: AsyncSession = Session,
                        principal: Principal = Depends(require("accounts:admin"))) -> UserOut:
     """Add a user (admin)."""
     user = await service.create_user(session, principal, body, request.app.state.settings)
-    return UserOut.model_validate(user)
+    [out] = await _users_out(session, [user])
+    return out
 
 
 @router.get("/users", response_model=Page[UserOut], name="users_list", tags=["accounts"])
@@ -177,7 +187,7 @@ async def users_list(session: AsyncSession = Session, params: PageParams = Depen
                      principal: Principal = Depends(require("accounts:admin"))) -> Page[UserOut]:
     """List users (admin)."""
     rows, cursor = await service.list_users(session, principal, params)
-    return Page[UserOut](items=[UserOut.model_validate(u) for u in rows], next_cursor=cursor)
+    return Page[UserOut](items=await _users_out(session, rows), next_cursor=cursor)
 
 
 @router.get("/users/{user_id}", response_model=UserOut, name="users_get", tags=["accounts"],
@@ -191,7 +201,8 @@ async def users_get(user_id: uuid.UUID, request: Request, response: Response,
     if (cached := not_modified(request, user.version)) is not None:
         return cached
     set_etag(response, user.version)
-    return UserOut.model_validate(user)
+    [out] = await _users_out(session, [user])
+    return out
 
 
 @router.patch("/users/{user_id}", response_model=UserOut, name="users_update", tags=["accounts"],
@@ -205,7 +216,8 @@ async def users_update(user_id: uuid.UUID, body: UserPatch, request: Request, re
     require_if_match(request, user.version)
     user = await service.update_user(session, principal, user, body)
     set_etag(response, user.version)
-    return UserOut.model_validate(user)
+    [out] = await _users_out(session, [user])
+    return out
 
 
 @router.post("/clients", response_model=ClientCreated, status_code=201, name="clients_create",

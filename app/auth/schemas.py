@@ -55,7 +55,10 @@ class UserOut(Out):
     id: uuid.UUID
     username: str
     role: str
-    region_code: str
+    region_code: str = Field(description="where the user acts today, as /auth/me answers: a "
+                             "first secretary's village of the pairing in force (\"\" with none)")
+    account_region_code: str = Field(description="the account's region: whose officers "
+                                     "administer it; contains a first secretary's villages")
     display_name: str
     helper_id: uuid.UUID | None
     extra_scopes: list[str]

@@ -23,8 +23,9 @@ from app.auth.principal import CITY_CODE, Principal
 from app.auth.scopes import scopes_for_role, unknown_scopes
 from app.auth.scoping import ensure_in_region, region_filter
 from app.auth.tokens import TokenService
+from app.auth.user_region import check_first_secretary_region
 from app.config import Settings, reveal
-from app.errors import Conflict, DomainError, NotFound, Unauthorized, Unprocessable
+from app.errors import Conflict, DomainError, NotFound, TooManyRequests, Unauthorized, Unprocessable
 from app.kit.pagination import PageParams, paginate
 from app.models.accounts import Client, RefreshToken, User
 from app.models.regions import Region
@@ -82,6 +83,7 @@ async def create_user(session: AsyncSession, actor: Principal | None, data, sett
         raise Unprocessable("user.first_secretary_needs_helper",
                             "A first_secretary user must be linked to a helper (helper_id).")
     await _check_helper(session, data.helper_id)
+    await check_first_secretary_region(session, data.role, data.region_code, data.helper_id)
     if await session.scalar(select(User.id).where(User.username == data.username)):
         raise Conflict("user.username_taken", f"The username {data.username} is taken.")
     password_hash = await hash_password_async(data.password)
@@ -144,6 +146,7 @@ async def update_user(session: AsyncSession, principal: Principal, user: User, d
     if user.role == "first_secretary" and user.helper_id is None:
         raise Unprocessable("user.first_secretary_needs_helper",
                             "A first_secretary user must be linked to a helper (helper_id).")
+    await check_first_secretary_region(session, user.role, user.region_code, user.helper_id)
     if user.id == principal.id and user.active is False:
         raise Conflict("user.cannot_deactivate_self", "You cannot deactivate your own account.")
     user.version += 1

@@ -5,12 +5,14 @@ each grant whose amount (or D2 answer) changes from the first day of the month o
 change, so the civil-affairs system learns of it when it happens. A grant that no longer meets
 D2 is not ended: the event says `d2_met: false`, and the review queue lists it.
 
-Other modules call `on_assessment_recorded` in the transaction that adds an assessment.
+Other modules call `on_assessment_recorded` in the transaction that adds an assessment, and
+`on_membership_changed` in the one where a member joins or leaves (covered persons, D2).
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import select
@@ -88,3 +90,29 @@ async def on_assessment_recorded(session: AsyncSession, principal: Principal,
                    assessments={household_id: [a for a in mine if a.id != assessment_id]})
     await emit_adjustments(session, grants, before, after, effective_on, "assessment",
                            {"recorded_by": principal.actor})
+
+
+async def on_membership_changed(session: AsyncSession, principal: Principal,
+                                household_id: uuid.UUID, member_id: uuid.UUID,
+                                effective_on: date, cause: str) -> None:
+    """(十四, D2, D7) call right after a member joins (cause "member_joined") or leaves or dies
+    (cause "member_left"), in the same transaction, with the join or leave date: covered
+    persons are the members on a date (D2), so each open grant of the household whose amount
+    or D2 answer changes from the first of the month on or after that date gets a
+    `dibao.grant.adjusted` event, as for an assessment (a single-person grant changes only when
+    its own person goes). "Before" is the membership without this change."""
+    grants = list((await session.scalars(
+        select(DibaoCase).where(DibaoCase.household_id == household_id, *open_grants_clause())
+        .order_by(DibaoCase.id))).all())
+    if not grants:
+        return
+    after = await load_facts(session, grants)
+    mine = after.members.get(household_id, [])
+    if cause == "member_joined":
+        then = [m for m in mine if m.member_id != member_id]
+    else:
+        then = [replace(m, left_on=None) if m.member_id == member_id else m for m in mine]
+    before = Facts(standards=after.standards, assessments=after.assessments, steps=after.steps,
+                   members={household_id: then})
+    await emit_adjustments(session, grants, before, after, effective_on, cause,
+                           {"member_id": member_id, "recorded_by": principal.actor})

@@ -10,6 +10,10 @@ Choices where the text is silent (POLICY.md D2, D4, D7):
   changes open a new period like a standard or an assessment does. The one person of a
   single-person case (D4) is covered only while a member of the household (R7: "a person who
   leaves the household, or dies, loses" what was held for them).
+- A suspension (D5) leaves whole months unpaid: a month is paid when the grant is not
+  suspended on its first day (`dibao_case.suspended_months`). Those months are periods with
+  `suspended: true` and monthly_benefit 0.00 (not a gap: the facts and D2 still hold for them,
+  and a resumption picks them up again).
 - When nobody covered is a member any more, the grant is not ended silently (D7): it gets a
   period with covered_persons 0 and monthly_benefit 0.00 (not null: the amount payable is
   known, it is nothing, and rosters and totals add up), D2 fails, so the grant shows
@@ -33,6 +37,8 @@ from app.policy.dibao import (
     d2_eligible,
     standard_in_force,
 )
+from app.policy.dibao import period_on as period_on
+from app.policy.dibao_case import suspended_months
 from app.policy.income import assessment_in_force
 from app.policy.lifecycle import is_member_on
 from app.policy.reasons import Decision, day
@@ -121,7 +127,8 @@ def periods(case: DibaoCase, facts: Facts) -> list[BenefitPeriod]:
     start = case.start_month
     if start is None:
         return []
-    until = grant_end(facts.steps.get(case.id, []))
+    steps = facts.steps.get(case.id, [])
+    until = grant_end(steps)
     if until is not None and until < start:
         return []
     changes = []
@@ -133,11 +140,6 @@ def periods(case: DibaoCase, facts: Facts) -> list[BenefitPeriod]:
         persons = covered_on(case, facts, d)
         changes.append((d, standard_on(case, facts, d).amount, persons,
                         income_on(case, facts, d).monthly))
-    return benefit_periods(start, changes, until)
-
-
-def period_on(ps: list[BenefitPeriod], on: date) -> BenefitPeriod | None:
-    for p in ps:
-        if p.start <= on and (p.end is None or on <= p.end):
-            return p
-    return None
+    # (十四, D5) the months a suspension leaves unpaid are periods paying nothing.
+    return benefit_periods(start, changes, until,
+                           suspended_months([(s.action, s.on) for s in steps]))

@@ -20,7 +20,13 @@ from app.dibao.facts import Facts, load_facts
 from app.errors import Unprocessable
 from app.kit.pagination import PageParams, decode_cursor, encode_cursor, paginate
 from app.models.dibao import DibaoCase, DibaoCaseMatch, DibaoCaseStep
-from app.policy.dibao import BenefitPeriod, DibaoError, FavouritismMatch, period_reason
+from app.policy.dibao import (
+    BenefitPeriod,
+    DibaoError,
+    FavouritismMatch,
+    period_reason,
+    review_period_on,
+)
 from app.policy.dibao_case import STATE_AFTER_ACTION, grant_active_on, state_after_steps
 from app.policy.reasons import Reason, day
 
@@ -75,11 +81,23 @@ def _steps(facts: Facts, case: DibaoCase) -> list[tuple[str, date]]:
     return [(s.action, s.on) for s in facts.steps.get(case.id, []) if s.action != "apply"]
 
 
+def state_of(case: DibaoCase, facts: Facts, on: date) -> str:
+    """(十四, D5) the case's state on `on`, derived from its steps (approved is active from the
+    start month): the one derivation the case, the review queue and the grants answer with."""
+    return state_after_steps(case.applied_on, _steps(facts, case), case.start_month,
+                             on) or case.state
+
+
+def review_on(state: str, ps: list[BenefitPeriod], on: date) -> BenefitPeriod | None:
+    """(十四, D7) the period that flags an open grant for review on `on`, else None."""
+    return review_period_on(ps, on) if state in GRANT_STATES else None
+
+
 def evaluate(case: DibaoCase, facts: Facts, on: date,
              matches: list[DibaoCaseMatch] = ()) -> CaseView:
     """The case on a date: its state, its periods, the amount then and its flags (D5–D7)."""
     steps = _steps(facts, case)
-    state = state_after_steps(case.applied_on, steps, case.start_month, on)
+    state = state_of(case, facts, on)
     flags = [{"code": "dibao.favouritism", "member_id": m.member_id, "role": m.role,
               **FavouritismMatch(m.id_hash.hex(), m.role).reason().as_dict()} for m in matches]
     error = None
@@ -90,11 +108,11 @@ def evaluate(case: DibaoCase, facts: Facts, on: date,
         flags.append({"code": e.code, "rule": e.rule or "D7", "clause": "十四",
                       "detail": e.detail})
     current = amounts.period_on(ps, on) if grant_active_on(case.start_month, steps, on) else None
-    review = bool(ps) and case.state in GRANT_STATES and not ps[-1].d2_ok
-    if review:
-        # (十四, D7) flagged for review, never ended silently.
-        flags.append({"code": review_code(ps[-1]), **period_reason(ps[-1]).as_dict()})
-    return CaseView(case, on, state or case.state, ps, current, review, flags,
+    flagged = review_on(state, ps, on)
+    if flagged is not None:
+        # (十四, D7) flagged for review on that date, never ended silently.
+        flags.append({"code": review_code(flagged), **period_reason(flagged).as_dict()})
+    return CaseView(case, on, state, ps, current, flagged is not None, flags,
                     facts.steps.get(case.id, []), error)
 
 
@@ -155,11 +173,12 @@ async def grants(session: AsyncSession, principal: Principal, params: PageParams
 
 
 async def review_queue(session: AsyncSession, principal: Principal, params: PageParams,
-                       batch: int = 200):
-    """(十四, D7) open grants whose latest period no longer meets D2, scanned in id order, a
-    batch at a time, until the page is full."""
+                       on: date, batch: int = 200):
+    """(十四, D7) open grants flagged for review on `on` (their period then no longer meets D2),
+    each with its state then (`state_of`, as the case answers), scanned in id order, a batch at
+    a time, until the page is full."""
     after = decode_cursor(params.cursor, 1)[0] if params.cursor else None
-    items: list[tuple[DibaoCase, BenefitPeriod]] = []
+    items: list[tuple[DibaoCase, str, BenefitPeriod]] = []
     while True:
         stmt = (select(DibaoCase)
                 .where(region_filter(principal, DibaoCase.region_code),
@@ -175,8 +194,10 @@ async def review_queue(session: AsyncSession, principal: Principal, params: Page
                 ps = amounts.periods(case, facts)
             except DibaoError:
                 continue
-            if ps and not ps[-1].d2_ok:
-                items.append((case, ps[-1]))
+            state = state_of(case, facts, on)
+            flagged = review_on(state, ps, on)
+            if flagged is not None:
+                items.append((case, state, flagged))
                 if len(items) == params.limit:
                     return items, encode_cursor((case.id,))
         if len(rows) < batch:

@@ -185,9 +185,9 @@ async def dibao_grants_list(
 async def dibao_review_queue(params: PageParams = Depends(page_params),
                              session: AsyncSession = Session,
                              principal: Principal = Reader) -> Page[ReviewItemOut]:
-    """Grants whose latest benefit period no longer meets D2, flagged for review (D7)."""
-    rows, cursor = await reads.review_queue(session, principal, params)
+    """Grants flagged for review today: their benefit period no longer meets D2 (D7)."""
+    rows, cursor = await reads.review_queue(session, principal, params, today())
     return Page[ReviewItemOut](items=[ReviewItemOut(
-        case_id=c.id, household_id=c.household_id, region_code=c.region_code, state=c.state,
+        case_id=c.id, household_id=c.household_id, region_code=c.region_code, state=state,
         since=p.start, monthly_benefit=p.monthly_benefit, reasons=reads.review_reasons(p))
-        for c, p in rows], next_cursor=cursor)
+        for c, state, p in rows], next_cursor=cursor)

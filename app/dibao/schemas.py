@@ -91,6 +91,7 @@ class PeriodOut(Out):
     covered_persons: int
     household_monthly_income: Decimal
     monthly_benefit: Decimal
+    suspended: bool = Field(description="a suspended month (D5): nothing is paid")
     d2_met: bool
     reason: ReasonOut
 

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import jsonable
 from app.auth.principal import Principal
 from app.auth.scoping import region_filter
+from app.events.payloads import payload_of
 from app.models.oversight import Event
 
 
@@ -21,10 +21,11 @@ async def emit(
     region_code: str | None,
     payload: dict[str, Any] | None = None,
 ) -> None:
-    """Add an event (`household.registered`, `dibao.case.approved`...) to the current transaction."""
+    """Add an event (`household.registered`, `dibao.case.approved`...) to the current transaction,
+    its payload in the type's one schema (`app.events.payloads`)."""
     session.add(Event(type=type_, entity_type=entity_type,
                       entity_id=None if entity_id is None else str(entity_id),
-                      region_code=region_code, payload=jsonable(payload or {})))
+                      region_code=region_code, payload=payload_of(type_, payload)))
 
 
 async def list_events(

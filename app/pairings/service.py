@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.auth.scoping import in_region, region_filter, region_prefix
+from app.auth.user_region import check_pairing_in_user_region
 from app.errors import NotFound, refusal_error
 from app.events.service import emit
 from app.kit.pagination import PageParams, paginate
@@ -114,6 +115,7 @@ async def create_pairing(session: AsyncSession, principal: Principal, data) -> P
         scope = household.village_code
     elif data.kind == rules.FIRST_SECRETARY:
         village = await get_village_region(session, principal, data.region_code, for_update=True)
+        await check_pairing_in_user_region(session, helper.id, village.code)  # (十八)
         weak, _status = await weak_in_latest_year(session, village.code, data.start_date.year)
         p2 = rules.check_first_secretary(
             weak, period, await _periods(session, data.kind, region_code=village.code))

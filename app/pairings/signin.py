@@ -13,10 +13,32 @@ from dataclasses import replace
 
 from fastapi import Request
 from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.kit import dates
 from app.models.pairings import Pairing
+
+
+def _in_force(on):
+    return (Pairing.kind == "first_secretary", Pairing.start_date <= on,
+            or_(Pairing.end_date.is_(None), Pairing.end_date >= on))
+
+
+async def villages_on(session: AsyncSession, helper_ids, on) -> dict:
+    """(十八) each helper's village as first secretary on `on` (the pairing in force, the latest
+    started if two overlap), in one indexed query; a helper without one is absent."""
+    ids = list(set(helper_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Pairing.helper_id, Pairing.region_code)
+        .where(Pairing.helper_id.in_(ids), *_in_force(on))
+        .order_by(Pairing.helper_id, Pairing.start_date.desc()))
+    out: dict = {}
+    for helper_id, village in rows.all():
+        out.setdefault(helper_id, village)
+    return out
 
 
 async def first_secretary_region(request: Request, principal: Principal) -> Principal:
@@ -25,15 +47,10 @@ async def first_secretary_region(request: Request, principal: Principal) -> Prin
         return principal
     village = None
     if principal.helper_id is not None:
-        on = dates.today()
         # One indexed lookup (ix_pairing_helper_kind_start); its own short transaction, since
         # the principal is resolved before the request's session exists.
         async with request.app.state.db.sessionmaker() as session:
-            village = await session.scalar(
-                select(Pairing.region_code)
-                .where(Pairing.helper_id == principal.helper_id,
-                       Pairing.kind == "first_secretary", Pairing.start_date <= on,
-                       or_(Pairing.end_date.is_(None), Pairing.end_date >= on))
-                .order_by(Pairing.start_date.desc()).limit(1))
+            village = (await villages_on(session, [principal.helper_id],
+                                         dates.today())).get(principal.helper_id)
     return replace(principal, region_code=village or "",
                    extra={**principal.extra, "first_secretary_village": village or ""})

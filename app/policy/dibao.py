@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Protocol, TypeVar
@@ -269,7 +269,10 @@ def favouritism_matches(
 
 @dataclass(frozen=True, slots=True)
 class BenefitPeriod:
-    """(十四, D7) one stretch of a grant with constant facts; `end` None means open."""
+    """(十四, D7) one stretch of a grant with constant facts; `end` None means open.
+
+    `suspended`: the months of a suspension (D5): the facts are those in force, D2 is still
+    answered, but nothing is paid (`monthly_benefit` 0.00)."""
 
     start: date
     end: date | None
@@ -278,6 +281,7 @@ class BenefitPeriod:
     household_monthly_income: Decimal | Fraction
     monthly_benefit: Decimal
     d2_ok: bool
+    suspended: bool = False
 
     @property
     def needs_review(self) -> bool:
@@ -292,10 +296,12 @@ class BenefitPeriod:
             "covered_persons": self.covered_persons,
             "household_monthly_income": _money(self.household_monthly_income).replace(",", ""),
             "monthly_benefit": _money(self.monthly_benefit).replace(",", ""),
+            "suspended": self.suspended,
         }
 
 
 Change = tuple[date, Decimal, int, Decimal | Fraction]
+Span = tuple[date, date | None]  # first and last day (None: open), both inclusive
 NO_BENEFIT = Decimal("0.00")  # a period with nobody covered pays nothing (D3 over 0 persons)
 
 
@@ -306,14 +312,24 @@ def _covered(n: int) -> int:
     return n
 
 
+def _in_spans(d: date, spans: Sequence[Span]) -> bool:
+    return any(a <= d and (b is None or d <= b) for a, b in spans)
+
+
 def benefit_periods(
-    start_month: date, changes: Sequence[Change], until: date | None
+    start_month: date, changes: Sequence[Change], until: date | None,
+    suspensions: Sequence[Span] = (),
 ) -> list[BenefitPeriod]:
     """(十四, D7) periods from start_month: each change opens one on the 1st on or after it.
 
     A change with 0 covered persons (the single person of a D4 grant, or every member, has left
     or died) opens a period that pays nothing (monthly_benefit 0.00) and fails D2, so the grant
-    is flagged for review; it is never ended here (D7: "never silently ended")."""
+    is flagged for review; it is never ended here (D7: "never silently ended").
+
+    `suspensions` are the unpaid months of the grant (D5, from `dibao_case.suspended_months`,
+    whole months): inside them a period is `suspended` and pays 0.00, its facts and D2 answer
+    unchanged; the period before a suspension ends the day before it, the one after a
+    resumption starts on its first paid month."""
     if start_month.day != 1:
         raise DibaoError("dibao.decision.start_month_invalid", f"{day(start_month)} is not a 1st")
     if until is not None and until < start_month:
@@ -331,15 +347,21 @@ def benefit_periods(
             "dibao.periods.no_facts_at_start",
             f"no standard and income are known on {day(start_month)}, the start month",
         )
-    starts = sorted(s for s in opened if until is None or s <= until)
-    merged: list[tuple[date, Change]] = []
+    bounds = set(opened)
+    for a, b in suspensions:
+        bounds.add(max(a, start_month))
+        if b is not None:
+            bounds.add(b + timedelta(days=1))
+    starts = sorted(s for s in bounds if s >= start_month and (until is None or s <= until))
+    merged: list[tuple[date, Change, bool]] = []
     for s in starts:
-        facts = opened[s][1:]
-        if merged and merged[-1][1][1:] == facts:
+        facts = opened[max(o for o in opened if o <= s)]
+        suspended = _in_spans(s, suspensions)
+        if merged and merged[-1][1][1:] == facts[1:] and merged[-1][2] == suspended:
             continue  # identical facts: the period simply goes on
-        merged.append((s, opened[s]))
+        merged.append((s, facts, suspended))
     periods: list[BenefitPeriod] = []
-    for i, (s, (_, standard, covered, income)) in enumerate(merged):
+    for i, (s, (_, standard, covered, income), suspended) in enumerate(merged):
         end = day_before(merged[i + 1][0]) if i + 1 < len(merged) else until
         periods.append(
             BenefitPeriod(
@@ -349,18 +371,45 @@ def benefit_periods(
                 covered_persons=covered,
                 household_monthly_income=income,
                 monthly_benefit=(
-                    monthly_benefit(standard, covered, income) if covered else NO_BENEFIT
+                    monthly_benefit(standard, covered, income)
+                    if covered and not suspended else NO_BENEFIT
                 ),
                 d2_ok=covered > 0
                 and _exact(income, "income") < _exact(standard, "standard") * covered,
+                suspended=suspended,
             )
         )
     return periods
 
 
+def period_on(periods: Iterable[BenefitPeriod], on: date) -> BenefitPeriod | None:
+    """(十四, D7) the period in force on `on`, None outside the grant."""
+    for p in periods:
+        if p.start <= on and (p.end is None or on <= p.end):
+            return p
+    return None
+
+
+def review_period_on(periods: Iterable[BenefitPeriod], on: date) -> BenefitPeriod | None:
+    """(十四, D7) the period that flags the grant for review on `on`: the one in force then, if
+    D2 fails in it (nobody left to cover, or income not below the standard). The flag of a past
+    date is the flag then, not today's: a grant reviewed later was not flagged before."""
+    p = period_on(periods, on)
+    return p if p is not None and not p.d2_ok else None
+
+
 def period_reason(period: BenefitPeriod) -> Reason:
     """(十四, D7) the reason for one period: its facts, amount and whether it needs review."""
     to = "open" if period.end is None else day(period.end)
+    if period.suspended:
+        review = "" if period.d2_ok else "; D2 no longer holds: flagged for review"
+        return Reason(
+            "D5",
+            CLAUSE,
+            f"{day(period.start)} to {to}: the grant is suspended, nothing is paid for these "
+            f"months ({yuan(period.monthly_benefit)}; {period.covered_persons} covered "
+            f"person(s), standard {_money(period.standard)}){review}",
+        )
     if period.covered_persons == 0:
         return Reason(
             "D7",

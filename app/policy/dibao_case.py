@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Protocol
 
 from app.policy.dates import days_inclusive, first_of_month_on_or_after
@@ -308,3 +308,29 @@ def grant_active_on(
         if action in ("suspend", "resume", "terminate") and when <= on:
             last = action
     return last in (None, "resume")
+
+
+def suspended_months(steps: Iterable[tuple[str, date]]) -> list[tuple[date, date | None]]:
+    """(十四, D5, D7) the months a suspension leaves unpaid, as spans (first day, last day or
+    None while the suspension lasts).
+
+    Benefits are monthly, and a change of a grant counts from the first day of the month on or
+    after it (D7): a month is paid when the grant is not suspended on its first day. So a
+    suspension dated the 1st leaves that month unpaid, one dated later in the month leaves the
+    month paid (it had begun) and the next ones unpaid; a resumption dated the 1st pays that
+    month again, one dated later pays from the next month. A suspension and a resumption in the
+    same month, after its first day, leave no month unpaid. A termination ends the grant
+    (`grant_end`), and with it any suspension."""
+    spans: list[tuple[date, date | None]] = []
+    since: date | None = None
+    for action, when in steps:
+        if action == "suspend" and since is None:
+            since = first_of_month_on_or_after(when)
+        elif action in ("resume", "terminate") and since is not None:
+            until = first_of_month_on_or_after(when)
+            if until > since:
+                spans.append((since, until - timedelta(days=1)))
+            since = None
+    if since is not None:
+        spans.append((since, None))
+    return spans

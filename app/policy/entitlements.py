@@ -14,6 +14,8 @@ Decisions made where the text is vague:
   rules (column `retainable` of the catalogue).
 - E4 is eligible with basis `direct` through dibao coverage whatever the household's status; only
   when it rests on registration during retention is it `retained`.
+- A household-level entitlement (E7) needs a member on the date: once the last member has left
+  or died, nothing is held or retained for the household (R7 applied to the household).
 - "Disabled" (E4) means health `disabled` or a recorded disability grade; severe means grade 1-2.
 """
 
@@ -322,12 +324,27 @@ def evaluate(
             check = _PERSON_RULES[entry.code](m, on)
             found = held.get((entry.code, m.person_id))
             items.append(_decide(entry.code, m.person_id, check, reg, found, h.exit_date))
+    nobody = not any(m.is_current_member for m in h.members)
     for entry in CATALOGUE:
         if entry.level == "household" and (codes is None or entry.code in codes):
+            if nobody:
+                items.append(_nobody_left(entry.code, on))
+                continue
             check = _e7_microcredit(h)
             found = held.get((entry.code, None))
             items.append(_decide(entry.code, None, check, reg, found, h.exit_date))
     return items
+
+
+def _nobody_left(code: str, on: date) -> Entitlement:
+    """(R7, 八) a household entitlement is held for its members: when the last one has left or
+    died, nobody is left to hold it, directly or retained ("a person who leaves the household,
+    or dies, loses what was retained for them")."""
+    return Entitlement(code, None, False, None, (
+        _r(code, f"the household has no member on {day(on)}"),
+        Reason("R7", "八", "the last member left or died: nobody holds a household-level "
+               "entitlement, nothing is retained"),
+    ))
 
 
 def retention_of(household: HouseholdFacts) -> Retention | None:

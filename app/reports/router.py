@@ -17,22 +17,26 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=COMMON_
 
 @router.get("/targets", response_model=TargetsReport, name="reports_targets")
 async def reports_targets(
-    region_code: str = Query(CITY_CODE, pattern=r"^[0-9]{12}$"),
+    region_code: str | None = Query(None, pattern=r"^[0-9]{12}$",
+                                    description="default: the caller's region"),
     as_of: Day | None = None,
     limit: int = Query(500, ge=1, le=500, description="households listed (counts are exact)"),
     session: AsyncSession = Session, principal: Principal = Depends(require("reports:read")),
 ) -> TargetsReport:
     """R5: registered households that meet their target, and those that fall short with why."""
-    return await targets(session, principal, region_code, as_of or today(), limit)
+    return await targets(session, principal, region_code or principal.region_code, as_of or today(),
+                         limit)
 
 
 @router.get("/annual-verification", response_model=AnnualVerification,
             name="reports_annual_verification")
 async def reports_annual_verification(
     year: int = Query(..., ge=2016, le=2100),
-    region_code: str = Query(CITY_CODE, pattern=r"^[0-9]{12}$"),
+    region_code: str | None = Query(None, pattern=r"^[0-9]{12}$",
+                                    description="default: the caller's region"),
     limit: int = Query(500, ge=1, le=500, description="households listed (counts are exact)"),
     session: AsyncSession = Session, principal: Principal = Depends(require("reports:read")),
 ) -> AnnualVerification:
     """R6 定期全面核查: households registered in a year that lack that year's assessment."""
-    return await annual_verification(session, principal, region_code, year, limit)
+    return await annual_verification(session, principal, region_code or principal.region_code,
+                                     year, limit)

@@ -179,3 +179,20 @@ async def test_person_lookup_by_number_in_the_body(client, admin, make_user):
     r = await client.post("/api/v1/persons/lookup", headers=officer,
                           json={"id_number": number[:-1] + ("0" if number[-1] != "0" else "1")})
     assert_problem(r, 422, "id_number.check_digit")
+
+
+async def test_a_household_whose_last_member_left_holds_no_microcredit(client, admin):
+    """R7: nobody left, nothing retained. The day before the last member leaves, the household's
+    microcredit is retained; on the day of the leave (its first day outside) it is gone."""
+    hh = await exited_2017(client, admin)
+    for m in hh["members"]:
+        r = await client.post(f"/api/v1/households/{hh['id']}/members/{m['id']}/leave",
+                              headers=admin, json={"left_on": "2018-03-01", "reason": "moved"})
+        assert r.status_code == 200, r.text
+    credit = item(await ents(client, admin, hh, "2018-02-28"), "microcredit_interest_subsidy", None)
+    assert (credit["eligible"], credit["basis"]) == (True, "retained")
+    after = await ents(client, admin, hh, "2018-03-01")
+    credit = item(after, "microcredit_interest_subsidy", None)
+    assert (credit["eligible"], credit["basis"]) == (False, None)
+    assert [r["rule"] for r in credit["reasons"]] == ["E7", "R7"]
+    assert [i for i in after["items"] if i["eligible"]] == []

@@ -161,3 +161,17 @@ async def test_bad_pairing_rows_give_line_field_and_code(client, app, db, admin,
         [CADRE_B, "", "结对帮扶", head1, "", "2016-12-31", ""]]), kind="pairings")
     assert await errors_of(client, admin, again["id"]) == [
         (2, "start_date", "pairing.household_cadre.overlap")]
+
+
+async def test_an_imported_pairing_outside_the_first_secretary_account_region_is_refused(
+        client, app, db, admin, session, make_user):
+    """(十八) as POST /pairings: the import refuses it with the same code."""
+    await _registry(client, app, db, admin)
+    helper = await session.scalar(select(Helper).where(Helper.name == "吴芳"))
+    await make_user("first_secretary", "321281000000", helper_id=helper.id)
+    job = await import_file(client, app, db, admin, csv_bytes(
+        PAIRING_HEADER, [[CADRE_B, "", "第一书记", "", VILLAGE, "2017-01-01", ""]]),
+        kind="pairings")
+    assert job["state"] == "failed"
+    assert (2, "region_code", "pairing.outside_user_region") in await errors_of(
+        client, admin, job["id"])

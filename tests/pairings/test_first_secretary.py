@@ -90,3 +90,68 @@ async def test_other_roles_keep_their_token_region(client, admin, make_user, on_
     on_day("2019-03-01")
     me = (await client.get("/api/v1/auth/me", headers=officer)).json()
     assert me["region_code"] == "321283000000"
+
+
+XINGHUA = "321281000000"  # another 市(區): contains no village of 泰興
+
+
+async def _user_via_api(client, admin, helper_id: str, region_code: str):
+    return await client.post("/api/v1/users", headers=admin, json={
+        "username": f"fs_{region_code}", "password": "correct horse battery",
+        "role": "first_secretary", "region_code": region_code, "helper_id": helper_id})
+
+
+async def test_a_first_secretary_region_contradicting_the_pairing_is_refused(client, admin):
+    await make_weak_village(client, admin, V)
+    helper = await make_person(client, admin)
+    assert (await pair(client, admin, helper["id"], "first_secretary", "2019-01-01",
+                       region_code=V)).status_code == 201
+    r = await _user_via_api(client, admin, helper["id"], XINGHUA)
+    body = assert_problem(r, 422, "user.region_conflicts_with_pairing")
+    assert body["errors"][0]["loc"] == ["body", "region_code"]
+    # The village itself, or a region above it, is accepted.
+    assert (await _user_via_api(client, admin, helper["id"], "321283000000")).status_code == 201
+
+
+async def test_a_first_secretary_region_change_that_contradicts_the_pairing_is_refused(
+        client, admin):
+    await make_weak_village(client, admin, V)
+    helper = await make_person(client, admin)
+    await pair(client, admin, helper["id"], "first_secretary", "2019-01-01", region_code=V)
+    r = await _user_via_api(client, admin, helper["id"], "321283000000")
+    user = r.json()
+    r = await client.patch(f"/api/v1/users/{user['id']}", headers={
+        **admin, "If-Match": r.headers.get("etag") or f'"{user["version"]}"'},
+        json={"region_code": XINGHUA})
+    assert_problem(r, 422, "user.region_conflicts_with_pairing")
+
+
+async def test_a_pairing_outside_the_first_secretary_account_region_is_refused(
+        client, admin, make_user):
+    await make_weak_village(client, admin, V)
+    helper = await make_person(client, admin)
+    await make_user("first_secretary", XINGHUA, helper_id=helper["id"])  # no pairing yet
+    r = await pair(client, admin, helper["id"], "first_secretary", "2019-01-01", region_code=V)
+    assert_problem(r, 422, "pairing.outside_user_region")
+
+
+async def test_auth_me_and_the_user_list_agree_on_a_first_secretary_region(
+        client, admin, make_user, on_day):
+    await make_weak_village(client, admin, V)
+    helper = await make_person(client, admin)
+    await pair(client, admin, helper["id"], "first_secretary", "2019-01-01", "2019-12-31",
+               region_code=V)
+    fs = await make_user("first_secretary", "321283000000", helper_id=helper["id"])
+
+    async def both() -> tuple[str, str, str]:
+        me = (await client.get("/api/v1/auth/me", headers=fs)).json()
+        [u] = [u for u in (await client.get("/api/v1/users", headers=admin)).json()["items"]
+               if u["role"] == "first_secretary"]
+        one = (await client.get(f"/api/v1/users/{u['id']}", headers=admin)).json()
+        assert u["account_region_code"] == one["account_region_code"] == "321283000000"
+        return me["region_code"], u["region_code"], one["region_code"]
+
+    on_day("2019-12-31")  # the pairing's last day
+    assert await both() == (V, V, V)
+    on_day("2020-01-01")  # the day after: nowhere, in both answers
+    assert await both() == ("", "", "")

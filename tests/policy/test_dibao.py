@@ -341,6 +341,7 @@ def test_d7_fractional_monthly_income_is_kept_exact():
         "covered_persons": 2,
         "household_monthly_income": "833.33",
         "monthly_benefit": "427.00",
+        "suspended": False,
     }
 
 

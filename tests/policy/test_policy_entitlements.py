@@ -422,3 +422,15 @@ def test_entitlements_answer_has_status_and_retention():
     assert body["retention"] == {"exit_date": "2017-06-30", "retention_end": "2019-06-30"}
     assert len(body["items"]) == 8
     assert entitlements_answer(household(), date(2018, 1, 1))["retention"] is None
+
+
+def test_a_household_with_nobody_left_holds_no_household_entitlement():
+    gone = replace(FATHER, is_current_member=False)
+    for h in (exited([gone], [FATHER]), exited([], [FATHER]), household(members=[])):
+        e = item(evaluate(h, date(2018, 1, 1)), "microcredit_interest_subsidy", None)
+        assert (e.eligible, e.basis) == (False, None)
+        assert [r.rule for r in e.reasons] == ["E7", "R7"]
+    # The day before, with the member still there, it is retained.
+    e = item(evaluate(exited([FATHER], [FATHER]), date(2018, 1, 1)), "microcredit_interest_subsidy",
+             None)
+    assert (e.eligible, e.basis) == (True, "retained")

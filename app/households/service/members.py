@@ -86,6 +86,9 @@ async def add_member(session: AsyncSession, settings: Settings, principal: Princ
                  region_code=h.village_code)
     await emit(session, "household.member.added", "household", h.id, h.village_code,
                {"household_id": h.id, **after})
+    from app.dibao.adjust import on_membership_changed  # (十四, D2, D7) as for a leave
+
+    await on_membership_changed(session, principal, h.id, row.id, joined, "member_joined")
     return await present_member(session, settings, principal, rec, row, joined)
 
 
@@ -155,6 +158,10 @@ async def leave_member(session: AsyncSession, settings: Settings, principal: Pri
                  before={"left_on": None}, after=after, region_code=h.village_code)
     await emit(session, "household.member.left", "household", h.id, h.village_code,
                {"household_id": h.id, **after})
+    # (十四, D2, D7) covered persons changed: re-evaluate the dibao grants in this transaction
+    from app.dibao.adjust import on_membership_changed  # dibao reads the household facts
+
+    await on_membership_changed(session, principal, h.id, m.id, m.left_on, "member_left")
     return await present_member(session, settings, principal, rec, m, data.left_on)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.auth.scoping import in_region
 from app.imports import values as V
 from app.imports.kinds.base import Kind, RowError, StageTable, pydantic_errors, shown, text_of
-from app.imports.kinds.sql import run_steps
+from app.imports.kinds.sql import emit_selected, run_steps
 from app.models.regions import Region
 from app.pairings.schemas import HelperPersonIn, HelperUnitIn
 from app.policy import ids
@@ -119,6 +119,8 @@ class Helpers(Kind):
         p = self.ctx.principal
         n = await run_steps(self.ctx.conn, HELPER_STEPS, p.actor, p.name or p.actor,
                             str(self.ctx.job_id))
+        await emit_selected(self.ctx.conn, "helper.created", "helper", HELPER_EVENTS,
+                            str(self.ctx.job_id))
         return {"helpers": n[0]}
 
 
@@ -147,10 +149,11 @@ HELPER_STEPS = (
                                  'unit', unit, 'post', post, 'unit_kind', unit_kind, 'uscc', uscc,
                                  'import_job_id', $3::text)
        FROM stg_helper WHERE NOT rejected""",
-    """INSERT INTO event (type, entity_type, entity_id, region_code, payload)
-       SELECT 'helper.created', 'helper', id::text, region_code,
-              jsonb_build_object('id', id, 'kind', kind, 'name', name, 'region_code', region_code,
-                                 'unit', unit, 'post', post, 'unit_kind', unit_kind, 'uscc', uscc,
-                                 'import_job_id', $3::text)
-       FROM stg_helper WHERE NOT rejected""",
 )
+# One event per helper, as POST /helpers emits it.
+HELPER_EVENTS = """
+    SELECT id::text AS entity_id, region_code, jsonb_build_object(
+               'id', id, 'kind', kind, 'name', name, 'region_code', region_code, 'unit', unit,
+               'post', post, 'unit_kind', unit_kind, 'uscc', uscc,
+               'import_job_id', $1::text)::text AS payload
+    FROM stg_helper WHERE NOT rejected"""

@@ -20,7 +20,13 @@ from app.households.schemas import HouseholdIn, MemberIn
 from app.households.service.registry import check_causes
 from app.imports import values as V
 from app.imports.kinds.base import Kind, RowError, StageTable, pydantic_errors, shown, text_of
-from app.imports.kinds.sql import HOUSEHOLD_STEPS, reject_units_with_errors, run_steps
+from app.imports.kinds.sql import (
+    HOUSEHOLD_STEPS,
+    REGISTERED_EVENTS,
+    emit_selected,
+    reject_units_with_errors,
+    run_steps,
+)
 from app.models.regions import Region
 from app.policy import ids, lifecycle
 from app.policy.errors import InvalidIdNumber, NoLineInForce
@@ -329,6 +335,8 @@ class Households(Kind):
         p = self.ctx.principal
         n = await run_steps(self.ctx.conn, HOUSEHOLD_STEPS, p.actor, p.name or p.actor,
                             str(self.ctx.job_id))
+        await emit_selected(self.ctx.conn, "household.registered", "household",
+                            REGISTERED_EVENTS, str(self.ctx.job_id))
         return {"households": n[0], "members": n[1], "assessments": n[3]}
 
 

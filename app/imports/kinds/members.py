@@ -25,9 +25,9 @@ from app.imports.kinds.households import (
     member_record,
     parse_member_id,
 )
-from app.imports.kinds.sql import run_steps
+from app.imports.kinds.sql import emit_selected, run_steps
 from app.policy.household_shape import check_new_member_relation
-from app.policy.income import default_assessed_on
+from app.policy.income import default_assessed_on, per_capita_income
 
 REF_COLUMNS = (("ref_line", "int"), ("ref_id", "uuid"), ("head_hash", "bytea"))
 
@@ -146,6 +146,8 @@ class Members(Kind):
         p = self.ctx.principal
         n = await run_steps(self.ctx.conn, MEMBER_STEPS, p.actor, p.name or p.actor,
                             str(self.ctx.job_id))
+        await emit_selected(self.ctx.conn, "household.member.added", "household", MEMBER_EVENTS,
+                            str(self.ctx.job_id))
         return {"members": n[0]}
 
 
@@ -168,13 +170,21 @@ MEMBER_STEPS = (
               jsonb_build_object('member_id', m.id, 'name', m.name, 'relation', m.relation,
                                  'joined_on', m.joined_on, 'import_job_id', $3::text)
        FROM stg_member m JOIN household h ON h.id = m.ref_id WHERE NOT m.rejected""",
-    """INSERT INTO event (type, entity_type, entity_id, region_code, payload)
-       SELECT 'household.member.added', 'household', m.ref_id::text, h.village_code,
-              jsonb_build_object('household_id', m.ref_id, 'member_id', m.id, 'name', m.name,
-                                 'relation', m.relation, 'joined_on', m.joined_on,
-                                 'import_job_id', $3::text)
-       FROM stg_member m JOIN household h ON h.id = m.ref_id WHERE NOT m.rejected""",
 )
+# One event per member, as POST …/members emits it, its attributes included.
+MEMBER_EVENTS = """
+    SELECT m.ref_id::text AS entity_id, h.village_code AS region_code, jsonb_build_object(
+               'household_id', m.ref_id, 'member_id', m.id, 'name', m.name,
+               'relation', m.relation, 'joined_on', m.joined_on, 'import_job_id', $1::text,
+               'attributes', jsonb_build_object(
+                   'effective_from', m.joined_on, 'labour_capacity', m.labour_capacity,
+                   'health', m.health, 'disability', CASE WHEN m.disability_grade IS NULL
+                       THEN NULL ELSE jsonb_build_object('category', m.disability_category,
+                                                         'grade', m.disability_grade) END,
+                   'in_school', m.in_school,
+                   'stable_nonfarm_employment', m.stable_nonfarm_employment,
+                   'tekun_since', m.tekun_since))::text AS payload
+    FROM stg_member m JOIN household h ON h.id = m.ref_id WHERE NOT m.rejected"""
 
 _ASSESSMENT_FIELDS = {"assessment_year": "year", "wage_income": "wage_income",
                       "business_income": "business_income", "property_income": "property_income",
@@ -224,6 +234,10 @@ class Assessments(Kind):
         p = self.ctx.principal
         n = await run_steps(self.ctx.conn, ASSESSMENT_STEPS, p.actor, p.name or p.actor,
                             str(self.ctx.job_id))
+        await emit_selected(self.ctx.conn, "household.assessment.added", "household",
+                            ASSESSMENT_EVENTS, str(self.ctx.job_id), p.actor, extra=lambda d: {
+                                "per_capita_income": per_capita_income(d["net_income"],
+                                                                       d["persons"])})
         return {"assessments": n[1]}
 
 
@@ -254,12 +268,14 @@ ASSESSMENT_STEPS = (
                                  'assessed_on', a.assessed_on, 'net_income', a.net,
                                  'persons', a.n_persons, 'import_job_id', $3::text)
        FROM stg_assessment_out a JOIN household h ON h.id = a.ref_id""",
-    """INSERT INTO event (type, entity_type, entity_id, region_code, payload)
-       SELECT 'household.assessment.added', 'household', a.ref_id::text, h.village_code,
-              jsonb_build_object('household_id', a.ref_id, 'id', a.id, 'year', a.year,
-                                 'version', a.version, 'assessed_on', a.assessed_on,
-                                 'net_income', a.net, 'persons', a.n_persons,
-                                 'import_job_id', $3::text)
-       FROM stg_assessment_out a JOIN household h ON h.id = a.ref_id""",
 )
-
+# One event per assessment, as POST …/assessments emits it (per capita from R1's function).
+ASSESSMENT_EVENTS = """
+    SELECT a.ref_id::text AS entity_id, h.village_code AS region_code, jsonb_build_object(
+               'household_id', a.ref_id, 'id', a.id, 'year', a.year, 'version', a.version,
+               'assessed_on', a.assessed_on, 'wage_income', a.wage,
+               'business_income', a.business, 'property_income', a.property,
+               'transfer_income', a.transfer, 'production_costs', a.costs,
+               'net_income', a.net, 'persons', a.n_persons, 'recorded_by', $2::text,
+               'import_job_id', $1::text)::text AS payload
+    FROM stg_assessment_out a JOIN household h ON h.id = a.ref_id"""

@@ -21,11 +21,12 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from app.auth import user_region
 from app.auth.scoping import principal_prefix, region_filter
 from app.imports import values as V
 from app.imports.kinds.base import Kind, RowError, StageTable, pydantic_errors, shown, text_of
 from app.imports.kinds.helpers import Helpers
-from app.imports.kinds.sql import run_steps
+from app.imports.kinds.sql import emit_selected, run_steps
 from app.models.pairings import Helper
 from app.models.regions import Region
 from app.pairings.schemas import PairingIn
@@ -201,7 +202,7 @@ class Pairings(Kind):
             ORDER BY code FOR UPDATE""")
         errors, extra = await self._cadres()
         more, extra2 = await self._secretaries()
-        errors += more
+        errors += more + await self._outside_user_region()
         extra.update(extra2)
         if errors:
             await conn.copy_records_to_table("import_error", records=errors,
@@ -255,6 +256,18 @@ class Pairings(Kind):
             None, lambda period, others: rules.check_first_secretary(
                 weak[(r["ref_id"], r["start_date"].year)], period, others)))
 
+    async def _outside_user_region(self) -> list[tuple]:
+        """(十八) as the API: a first-secretary pairing outside the account region of the
+        helper's first-secretary user is refused (`app.auth.user_region`)."""
+        rows = await self.ctx.conn.fetch("""
+            SELECT t.line, t.region_code, u.region_code AS account FROM stg_pairing t
+            JOIN app_user u ON u.helper_id = t.helper_id AND u.role = 'first_secretary'
+            WHERE NOT t.rejected AND t.kind = 'first_secretary' ORDER BY t.line""")
+        return [(self.ctx.job_id, r["line"], "region_code", "pairing.outside_user_region",
+                 f"the helper's first-secretary account is in {r['account']}; "
+                 f"{r['region_code']} lies outside it", r["region_code"])
+                for r in rows if not user_region.contains(r["account"], r["region_code"])]
+
     async def _periods(self, column: str, kind: str) -> dict[Any, list[Period]]:
         rows = await self.ctx.conn.fetch(f"""
             SELECT p.{column} AS ref, p.start_date, p.end_date FROM pairing p
@@ -296,6 +309,8 @@ class Pairings(Kind):
         p = self.ctx.principal
         n = await run_steps(self.ctx.conn, PAIRING_STEPS, p.actor, p.name or p.actor,
                             str(self.ctx.job_id))
+        await emit_selected(self.ctx.conn, "pairing.created", "pairing",
+                            PAIRING_EVENTS.replace("$3", "$1"), str(self.ctx.job_id))
         return {"pairings": n[0]}
 
 
@@ -314,7 +329,8 @@ PAIRING_STEPS = (
                                after)
         SELECT $1::text, $2::text, 'pairing.create', 'pairing', id::text, scope_code, {_SNAPSHOT}
         FROM stg_pairing WHERE NOT rejected""",
-    f"""INSERT INTO event (type, entity_type, entity_id, region_code, payload)
-        SELECT 'pairing.created', 'pairing', id::text, scope_code, {_SNAPSHOT}
-        FROM stg_pairing WHERE NOT rejected""",
 )
+# One event per pairing, as POST /pairings emits it ($3: the job, as in the steps).
+PAIRING_EVENTS = f"""
+    SELECT id::text AS entity_id, scope_code AS region_code, {_SNAPSHOT}::text AS payload
+    FROM stg_pairing WHERE NOT rejected"""

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
+
+from app.events.payloads import copy_events, from_json
 
 
 def count(status: str) -> int:
@@ -67,14 +70,28 @@ HOUSEHOLD_STEPS = (
                  'causes', jsonb_build_object('main', cause_main, 'others', to_jsonb(cause_others)),
                  'assessment_year', year, 'reasons', reasons, 'import_job_id', $3::text) AS summary
              FROM stg_household WHERE NOT rejected) s""",
-    """INSERT INTO event (type, entity_type, entity_id, region_code, payload)
-       SELECT 'household.registered', 'household', id::text, village_code, jsonb_build_object(
-                 'id', id, 'village_code', village_code, 'registered_on', registered_on,
-                 'members', persons,
-                 'causes', jsonb_build_object('main', cause_main, 'others', to_jsonb(cause_others)),
-                 'assessment_year', year, 'reasons', reasons, 'import_job_id', $3::text)
-       FROM stg_household WHERE NOT rejected""",
 )
+# One event per household, as POST /households emits it (`emit_registered`).
+REGISTERED_EVENTS = """
+    SELECT id::text AS entity_id, village_code AS region_code, jsonb_build_object(
+               'id', id, 'village_code', village_code, 'registered_on', registered_on,
+               'members', persons,
+               'causes', jsonb_build_object('main', cause_main, 'others', to_jsonb(cause_others)),
+               'assessment_year', year, 'reasons', reasons, 'import_job_id', $1::text)::text
+           AS payload
+    FROM stg_household WHERE NOT rejected"""
+
+
+async def emit_selected(conn, type_: str, entity_type: str, sql: str, *args,
+                        extra: Callable[[dict], dict] | None = None) -> int:
+    """The events of `type_` for the rows of `sql` (entity_id, region_code, payload as JSON
+    text), each payload (plus `extra` of it) through the type's schema, as `emit` does."""
+    def build(r):
+        if extra is None:
+            return r["entity_id"], r["region_code"], r["payload"]
+        data = from_json(r["payload"])
+        return r["entity_id"], r["region_code"], data | extra(data)
+    return await copy_events(conn, type_, entity_type, await conn.fetch(sql, *args), build)
 
 
 async def run_steps(conn, steps: tuple[str, ...], *args) -> list[int]:
