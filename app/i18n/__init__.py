@@ -184,3 +184,13 @@ def localise(body: dict[str, Any], lang: str, params: dict[str, Any] | None = No
     for r in body.get("reasons") or []:
         if isinstance(r, dict) and "detail" in r:
             r["detail"] = cat.text(str(r.get("code", code)), str(r["detail"]), params, status)
+
+
+def translate(code: str, english: str, lang: str, params: dict[str, Any] | None = None,
+              status: int = 422) -> str:
+    """One sentence said under `code`, in `lang` (English is returned as it is)."""
+    return catalogue().text(code, english, params, status) if lang == ZH else english
+
+
+def language_headers(lang: str) -> dict[str, str]:
+    return {"Content-Language": lang, "Vary": "Accept-Language"}

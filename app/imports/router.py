@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal, require
 from app.db import session_dependency
 from app.errors import COMMON_ERRORS, problem_responses
+from app.i18n import language_headers, negotiate, translate
 from app.imports import service
 from app.imports.schemas import ImportKind, JobOut, OnError, RowErrorOut, job_out
 from app.kit.pagination import PageParams, page_params
@@ -59,22 +60,27 @@ async def imports_get(job_id: uuid.UUID, session: AsyncSession = Session,
 
 @router.get("/imports/{job_id}/errors", response_model=Page[RowErrorOut], name="imports_errors",
             responses={200: {"content": {"text/csv": {}}}})
-async def imports_errors(request: Request, job_id: uuid.UUID,
+async def imports_errors(request: Request, response: Response, job_id: uuid.UUID,
                          params: PageParams = Depends(page_params), session: AsyncSession = Session,
                          principal: Principal = Depends(require("imports:write"))):
     """Every rejected row with its line, field and error code (JSON pages, or all as CSV with
-    `Accept: text/csv`)."""
+    `Accept: text/csv`); `message` in the language Accept-Language asks for."""
+    lang = negotiate(request.headers.get("accept-language"))
     if "text/csv" in request.headers.get("accept", ""):
         job = await service.get_job(session, principal, job_id)
         return StreamingResponse(
-            _csv(request, principal, job_id), media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="import-{job.id}-errors.csv"'})
+            _csv(request, principal, job_id, lang), media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="import-{job.id}-errors.csv"',
+                     **language_headers(lang)})
     rows, cursor = await service.list_errors(session, principal, job_id, params)
-    return Page[RowErrorOut](items=[RowErrorOut.model_validate(r) for r in rows],
-                             next_cursor=cursor)
+    response.headers.update(language_headers(lang))
+    items = [RowErrorOut.model_validate(r) for r in rows]
+    return Page[RowErrorOut](items=[i.model_copy(update={"message": translate(i.code, i.message, lang)})
+                                    for i in items], next_cursor=cursor)
 
 
-async def _csv(request: Request, principal: Principal, job_id: uuid.UUID) -> AsyncIterator[str]:
+async def _csv(request: Request, principal: Principal, job_id: uuid.UUID,
+               lang: str) -> AsyncIterator[str]:
     # Its own session: the response streams after the request's session has closed.
     buf = io.StringIO()
     writer = csv.writer(buf)
@@ -83,7 +89,8 @@ async def _csv(request: Request, principal: Principal, job_id: uuid.UUID) -> Asy
     async with request.app.state.db.sessionmaker() as s:
         n = 0
         async for e in service.stream_errors(s, principal, job_id):
-            writer.writerow((e.line, e.field or "", e.code, e.message, e.value or ""))
+            writer.writerow((e.line, e.field or "", e.code, translate(e.code, e.message, lang),
+                             e.value or ""))
             n += 1
             if n % 1000 == 0:
                 yield _drain(buf)

@@ -71,10 +71,10 @@ class Scan:
     uncoded_exceptions: list[str] = field(default_factory=list)
 
 
-def _files() -> list[tuple[str, ast.Module]]:
+def _files(root: Path) -> list[tuple[str, ast.Module]]:
     out = []
-    for p in sorted(APP.rglob("*.py")):
-        out.append((str(p.relative_to(APP.parent)), ast.parse(p.read_text(), str(p))))
+    for p in sorted(root.rglob("*.py")):
+        out.append((str(p.relative_to(root.parent)), ast.parse(p.read_text(), str(p))))
     return out
 
 
@@ -120,8 +120,8 @@ def _literal_text(node: ast.expr) -> str | None:
 
 
 class _Scanner:
-    def __init__(self) -> None:
-        self.files = _files()
+    def __init__(self, root: Path) -> None:
+        self.files = _files(root)
         self.parent: dict[ast.AST, ast.AST] = {}
         self.functions: dict[str, list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]] = defaultdict(list)
         self.classes: dict[str, tuple[str, ast.ClassDef]] = {}
@@ -430,8 +430,8 @@ def _default(fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> ast.expr 
     return None
 
 
-def scan() -> Scan:
-    s = _Scanner()
+def scan(root: Path = APP) -> Scan:
+    s = _Scanner(root)
     s.find_callees()
     out = Scan(families=set(s.callees))
     for path, tree in s.files:

@@ -199,3 +199,51 @@ def test_every_pydantic_error_reads_back_in_chinese_from_its_english_message():
 def test_a_stored_pydantic_message_keeps_its_limit_in_chinese():
     assert catalogue().text("field.string_too_long", "String should have at most 64 characters") \
         == "最多 64 个字符。"
+
+
+SYNTHETIC = '''
+class DomainError(Exception):
+    code: str = "error"
+
+    def __init__(self, code=None, detail="", **kw):
+        self.code = code or self.code
+
+
+class Unprocessable(DomainError):
+    pass
+
+
+def field_error(loc, code, msg):
+    return Unprocessable(code, msg, errors=[{"loc": loc, "msg": msg, "code": code}])
+
+
+def not_found(what):
+    raise Unprocessable(f"{what}.not_found", f"No such {what}.")
+
+
+def handler(x, y):
+    raise field_error(["body", "x"], "widget.too_big", f"{x} is over {y}")
+
+
+def callers():
+    not_found("widget")
+    not_found("gadget")
+
+
+def dynamic(e, anything):
+    raise Unprocessable(e.code, e.detail)  # passed through: coded where it was made
+    raise Unprocessable(anything.lower(), "who knows")
+'''
+
+
+def test_the_scan_finds_a_new_code_however_it_is_made(tmp_path):
+    """A code added later, directly, through a wrapper or as an f-string over a helper's
+    argument, is found; a code the scan cannot read is reported, never skipped."""
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "mod.py").write_text(SYNTHETIC)
+    got = scan(root)
+    assert {"error", "widget.too_big", "widget.not_found", "gadget.not_found"} <= set(got.codes)
+    assert got.sentences["widget.too_big"] == {f"{SAMPLE} is over {SAMPLE}"}
+    assert got.sentences["widget.not_found"] == {f"No such {SAMPLE}."}
+    assert [u.split(": ", 1)[1] for u in got.unresolved] == ["anything.lower()"]
