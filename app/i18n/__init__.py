@@ -92,6 +92,7 @@ _PREFIX = re.compile(r"^(?P<rule>[^\s():]{1,12}) \((?P<clause>[^()]{1,20})\): (?
 class Catalogue:
     def __init__(self, data: dict[str, Any]) -> None:
         self.statuses: dict[int, str] = {int(k): v for k, v in data.get("status", {}).items()}
+        self.terms: dict[str, str] = dict(data.get("terms", {}))
         self.entries: dict[str, Entry] = {}
         pydantic = _pydantic_templates()
         for code, spec in data.get("codes", {}).items():
@@ -125,8 +126,20 @@ class Catalogue:
         for pattern, zh in entry.variants:
             m = pattern.match(english or "")
             if m:
-                return zh.format_map({**(params or {}), **m.groupdict()})
+                facts = {k: self._term(v) for k, v in m.groupdict().items()}
+                return zh.format_map({**(params or {}), **facts})
         return None
+
+    def _term(self, value: str) -> str:
+        """A fact that is one of the system's words (a region level, a status, an action, a
+        pairing kind…), or a list of them, is said in Chinese; any other fact stays as it is."""
+        if value in self.terms:
+            return self.terms[value]
+        for sep, zh_sep in ((", ", "、"), (" or ", "或"), (" and ", "和")):
+            parts = value.split(sep)
+            if len(parts) > 1 and all(p in self.terms for p in parts):
+                return zh_sep.join(self.terms[p] for p in parts)
+        return value
 
     def _plain(self, entry: Entry, params: dict[str, Any] | None, status: int) -> str:
         try:

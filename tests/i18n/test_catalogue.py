@@ -118,7 +118,7 @@ def test_every_text_is_simplified_chinese(raw):
     t2s = opencc.OpenCC("t2s")
     texts = [spec["zh"] for spec in raw["codes"].values()]
     texts += [zh for spec in raw["codes"].values() for zh in spec.get("en", {}).values()]
-    texts += list(raw["status"].values())
+    texts += list(raw["status"].values()) + list(raw["terms"].values())
     for t in texts:
         assert HAN.search(t), t
         assert t2s.convert(t) == t, t
@@ -247,3 +247,28 @@ def test_the_scan_finds_a_new_code_however_it_is_made(tmp_path):
     assert got.sentences["widget.too_big"] == {f"{SAMPLE} is over {SAMPLE}"}
     assert got.sentences["widget.not_found"] == {f"No such {SAMPLE}."}
     assert [u.split(": ", 1)[1] for u in got.unresolved] == ["anything.lower()"]
+
+
+def test_a_system_word_carried_as_a_fact_is_said_in_chinese():
+    cat = catalogue()
+    assert cat.text("household.lifecycle.invalid_transition",
+                    "R6 (八): cannot exit a household that is removed") == "R6（八）：已注销的农户不能脱贫退出"
+    assert cat.text("dibao.case.invalid_transition",
+                    "cannot approve a case that is applied (D5, clause 十四); allowed: record_check, reject") \
+        == "已申请的案件不能审批（D5，第十四条）；可进行的操作：登记核查结果、不予批准"
+    # a fact that is not one of the system's words (a name, a code) stays as it is
+    assert cat.text("region.exists", "Region village already exists.") == "区划 村 已存在。"
+    assert cat.text("region.exists", "Region 321283100201 already exists.") == "区划 321283100201 已存在。"
+
+
+def test_every_value_the_rules_carry_as_a_word_has_a_chinese_term(raw):
+    """Region levels, R6 events and statuses, pairing and helper kinds, dibao states, actions
+    and checks, insurance kinds: each has its Chinese word."""
+    from app.models.regions import LEVELS
+    from app.policy import dibao_case, insurance, lifecycle, pairings
+
+    words = {*LEVELS, *lifecycle.KINDS, *lifecycle._STATUS_AFTER.values(), *pairings.PAIRING_KINDS,
+             *{k for ks in pairings.HELPER_KINDS_OF_KIND.values() for k in ks},
+             *dibao_case.STATES, *dibao_case.ACTIONS, *dibao_case.CHECK_KINDS,
+             *insurance.SCHEME_KINDS}
+    assert words - set(raw["terms"]) == set()

@@ -120,7 +120,7 @@ async def test_a_field_error_of_the_project_is_chinese_in_detail_and_msg(client,
     r = await client.post("/api/v1/regions", headers={**admin, "Accept-Language": "zh-CN"},
                           json={**TOWN, "code": "321281100000"})
     body = assert_problem(r, 422, "region.code_not_under_parent")
-    assert body["detail"] == "321281100000 不是 321283000000 下辖的 town 代码。"
+    assert body["detail"] == "321281100000 不是 321283000000 下辖的镇代码。"
     assert body["errors"][0]["msg"] == body["detail"]
     assert body["errors"][0]["loc"] == ["body", "code"]
 
