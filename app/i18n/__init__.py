@@ -113,14 +113,17 @@ class Catalogue:
         entry = self.entries.get(code)
         if entry is None:
             return self.title(status)
-        found = self._variant(entry, english, params)
-        if found is not None:
-            return found
         m = _PREFIX.match(english or "")
         if m:  # "R6 (八): …" keeps its rule id and clause
-            inner = self._variant(entry, m["rest"], params) or self._plain(entry, params, status)
+            inner = self._variant(entry, m["rest"], params)
+            if inner is None:
+                inner = self._variant(entry, english, params)
+                if inner is not None:
+                    return inner
+                inner = self._plain(entry, params, status)
             return f"{m['rule']}（{m['clause']}）：{inner}"
-        return self._plain(entry, params, status)
+        found = self._variant(entry, english, params)
+        return found if found is not None else self._plain(entry, params, status)
 
     def _variant(self, entry: Entry, english: str, params: dict[str, Any] | None) -> str | None:
         for pattern, zh in entry.variants:

@@ -141,6 +141,7 @@ class _Scanner:
                         self.module_dicts[target.id] = stmt.value
         self.callees: dict[str, tuple[int, str | None, int | None, str | None]] = {}
         self.path_of: dict[ast.AST, str] = {}
+        self.wrapper_edges: set[tuple[str, str]] = set()  # (wrapper, the callee it passes to)
         self.imports: dict[str, dict[str, str]] = defaultdict(dict)  # path -> name -> module path
         for path, tree in self.files:
             for node in ast.walk(tree):
@@ -434,14 +435,29 @@ def scan(root: Path = APP) -> Scan:
     s = _Scanner(root)
     s.find_callees()
     out = Scan(families=set(s.callees))
+    inner: dict[str, set[str]] = defaultdict(set)  # wrapper -> sentences it makes itself
+    calls: list[tuple[str, set[str]]] = []  # (wrapper called, the codes it was given)
     for path, tree in s.files:
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
-                _scan_call(s, out, path, node)
+                _scan_call(s, out, path, node, inner, calls)
             elif isinstance(node, ast.Dict):
                 _scan_dict(s, out, path, node)
             elif isinstance(node, ast.ClassDef) and node.name in s.callees:
                 _scan_class(s, out, path, node)
+    # A wrapper's own f-string (`_overlap_check(..., code, ...)` builds the sentence) is said
+    # under every code its callers give it, through any depth of wrappers.
+    changed = True
+    while changed:
+        changed = False
+        for outer, key in s.wrapper_edges:
+            new = inner[key] - inner[outer]
+            if new:
+                inner[outer] |= new
+                changed = True
+    for key, codes in calls:
+        for code in codes:
+            out.sentences[code] |= inner.get(key, set())
     return out
 
 
@@ -455,8 +471,10 @@ def _record(out: Scan, path: str, line: int, codes: set[str], sentence: str | No
             out.fixed[c].add(fixed)
 
 
-def _scan_call(s: _Scanner, out: Scan, path: str, call: ast.Call) -> None:
-    spec = s.callees.get(s.key(call) or "")
+def _scan_call(s: _Scanner, out: Scan, path: str, call: ast.Call,
+               inner: dict[str, set[str]], calls: list[tuple[str, set[str]]]) -> None:
+    key = s.key(call) or ""
+    spec = s.callees.get(key)
     if not spec or spec[0] < 0:
         return
     arg = _arg(call, spec[0], spec[1])
@@ -472,6 +490,13 @@ def _scan_call(s: _Scanner, out: Scan, path: str, call: ast.Call) -> None:
         sentence = _sample(det) if det is not None else None
         fixed = det.value if isinstance(det, ast.Constant) and isinstance(det.value, str) else None
     _record(out, path, call.lineno, codes, sentence, fixed)
+    calls.append((key, codes))
+    fn = s._function_of(call)
+    if fn is not None and isinstance(arg, ast.Name) and arg.id in _params(fn):
+        outer = f"{s.path_of.get(fn, '')}::{fn.name}"
+        if sentence:
+            inner[outer].add(sentence)
+        s.wrapper_edges.add((outer, key))
 
 
 def _scan_dict(s: _Scanner, out: Scan, path: str, node: ast.Dict) -> None:
