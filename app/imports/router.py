@@ -44,18 +44,36 @@ async def imports_create(
 
 
 @router.get("/imports", response_model=Page[JobOut], name="imports_list")
-async def imports_list(params: PageParams = Depends(page_params), session: AsyncSession = Session,
+async def imports_list(request: Request, response: Response,
+                       params: PageParams = Depends(page_params), session: AsyncSession = Session,
                        principal: Principal = Depends(require("imports:write"))) -> Page[JobOut]:
     """Import jobs of the caller's region."""
     rows, cursor = await service.list_jobs(session, principal, params)
-    return Page[JobOut](items=[job_out(j) for j in rows], next_cursor=cursor)
+    lang = _lang(request, response)
+    return Page[JobOut](items=[_said(job_out(j), lang) for j in rows], next_cursor=cursor)
 
 
 @router.get("/imports/{job_id}", response_model=JobOut, name="imports_get")
-async def imports_get(job_id: uuid.UUID, session: AsyncSession = Session,
+async def imports_get(request: Request, response: Response, job_id: uuid.UUID,
+                      session: AsyncSession = Session,
                       principal: Principal = Depends(require("imports:write"))) -> JobOut:
     """A job's state and progress (rows read, valid, rejected)."""
-    return job_out(await service.get_job(session, principal, job_id))
+    job = job_out(await service.get_job(session, principal, job_id))
+    return _said(job, _lang(request, response))
+
+
+def _lang(request: Request, response: Response) -> str:
+    lang = negotiate(request.headers.get("accept-language"))
+    response.headers.update(language_headers(lang))
+    return lang
+
+
+def _said(job: JobOut, lang: str) -> JobOut:
+    """The job's `error.detail` in the caller's language."""
+    if job.error is None or job.error.detail is None:
+        return job
+    detail = translate(job.error.code, job.error.detail, lang)
+    return job.model_copy(update={"error": job.error.model_copy(update={"detail": detail})})
 
 
 @router.get("/imports/{job_id}/errors", response_model=Page[RowErrorOut], name="imports_errors",

@@ -500,8 +500,17 @@ def _scan_call(s: _Scanner, out: Scan, path: str, call: ast.Call,
 
 
 def _scan_dict(s: _Scanner, out: Scan, path: str, node: ast.Dict) -> None:
-    """`{"loc": …, "msg": …, "code": …}`: a field error's code."""
-    keys = [k.value for k in node.keys if isinstance(k, ast.Constant)]
+    """`{"loc": …, "msg": …, "code": …}`: a field error's code; `{"error_code": "…"}`: an
+    import job's (shown as the job's `error`)."""
+    keys = [k.value if isinstance(k, ast.Constant) else None for k in node.keys]
+    if "error_code" in keys:
+        value = node.values[keys.index("error_code")]
+        codes, ok = s.resolve(value, node)
+        if not ok:
+            out.unresolved.append(f"{path}:{node.lineno}: {ast.unparse(value)}")
+        else:
+            det = node.values[keys.index("error_detail")] if "error_detail" in keys else None
+            _record(out, path, node.lineno, codes, _sample(det) if det is not None else None)
     if "code" not in keys or "msg" not in keys:
         return
     value = node.values[keys.index("code")]

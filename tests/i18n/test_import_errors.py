@@ -48,3 +48,19 @@ async def test_the_csv_report_is_chinese_too_and_english_by_default(client, app,
     en = await client.get(url, headers={**admin, "Accept": "text/csv"})
     assert en.headers["Content-Language"] == "en"
     assert "check digit is " in en.text and "校验码" not in en.text
+
+
+async def test_a_failed_jobs_error_is_chinese(client, app, db, admin):
+    await make_village(client, admin)
+    content = b"household_key,village_code\nH1,321283100201\n"
+    job = await import_file(client, app, db, admin, content)
+    assert job["state"] == "failed" and job["error"]["code"] == "import.file.missing_columns"
+    url = f"/api/v1/imports/{job['id']}"
+    zh = await client.get(url, headers={**admin, "Accept-Language": "zh-CN"})
+    assert zh.headers["Content-Language"] == "zh-CN"
+    assert zh.json()["error"]["detail"].startswith("households 文件缺少列：")
+    listed = await client.get("/api/v1/imports", headers={**admin, "Accept-Language": "zh"})
+    (item,) = [j for j in listed.json()["items"] if j["id"] == job["id"]]
+    assert item["error"] == zh.json()["error"]
+    en = await client.get(url, headers=admin)
+    assert en.json()["error"]["detail"].startswith("the households file lacks the column(s)")
