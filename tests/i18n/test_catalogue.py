@@ -68,10 +68,21 @@ def test_every_exception_carrying_a_code_is_a_known_family(found):
     assert loose == []
 
 
+def _skeleton(found, codes: list[str]) -> str:
+    """The TOML to fill in for `codes`: where each is raised, its sentences as patterns."""
+    out = []
+    for c in codes:
+        out.append(f'\n# {", ".join(found.codes[c][:3])}\n[codes."{c}"]\nzh = ""  # {sorted(found.fixed.get(c, []))}')
+        for sample in sorted(found.sentences.get(c, ())):
+            parts = sample.split(SAMPLE)
+            pattern = parts[0] + "".join(f"{{fact{i}}}{p}" for i, p in enumerate(parts[1:], 1))
+            out.append(f'en."{pattern.replace(chr(34), chr(92) + chr(34))}" = ""')
+    return "\n".join(out)
+
+
 def test_every_code_the_app_raises_has_chinese_text(found):
     missing = sorted(c for c in found.codes if c not in catalogue().entries)
-    assert missing == [], "add these codes to app/i18n/zh.toml: " + ", ".join(
-        f"{c} ({found.codes[c][0]})" for c in missing)
+    assert missing == [], "add to app/i18n/zh.toml:\n" + _skeleton(found, missing)
 
 
 def test_every_catalogue_entry_is_raised_somewhere(found):
@@ -90,7 +101,7 @@ def test_every_english_sentence_with_facts_keeps_its_facts_in_chinese(found):
             bare = re.sub(r"^\S{1,12} \([^()]{1,20}\): ", "", s)
             if entry is None or not any(p.match(s) or p.match(bare) for p, _zh in entry.variants):
                 untranslated.append(f"{code}: {s}")
-    assert untranslated == []
+    assert untranslated == [], "add `en` patterns (a {name} for each «x») to app/i18n/zh.toml"
 
 
 def test_chinese_templates_use_only_the_facts_their_pattern_captures(raw):
