@@ -58,7 +58,7 @@ async def test_a_failed_jobs_error_is_chinese(client, app, db, admin):
     url = f"/api/v1/imports/{job['id']}"
     zh = await client.get(url, headers={**admin, "Accept-Language": "zh-CN"})
     assert zh.headers["Content-Language"] == "zh-CN"
-    assert zh.json()["error"]["detail"].startswith("households 文件缺少列：")
+    assert zh.json()["error"]["detail"].startswith("低收入农户文件缺少列：")
     listed = await client.get("/api/v1/imports", headers={**admin, "Accept-Language": "zh"})
     (item,) = [j for j in listed.json()["items"] if j["id"] == job["id"]]
     assert item["error"] == zh.json()["error"]
