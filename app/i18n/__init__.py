@@ -10,9 +10,10 @@ text:
   pattern, the Chinese sentence carries the same facts (amounts, dates, rule ids, masked ID
   numbers), captured from the English one. Raise sites need not change to be translated.
 
-A sentence that begins with a rule and its clause, `R6 (八): …`, keeps them in Chinese as
-`R6（八）：…`. A code the catalogue lacks is answered with the status's Chinese title (a test
-fails before that can ship).
+A captured fact that is one of the system's words (`[terms]`: region levels, R6 statuses,
+pairing kinds, dibao states…) is said in Chinese too. A sentence that begins with a rule and its
+clause, `R6 (八): …`, keeps them in Chinese as `R6（八）：…`. A code the catalogue lacks is
+answered with the status's Chinese title (a test fails before that can ship).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from typing import Any
 
 EN = "en"
 ZH = "zh-CN"
-SUPPORTED = (EN, ZH)
 
 _RANGE = re.compile(r"^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)$")
 _Q = re.compile(r"^q=(0(\.\d{0,3})?|1(\.0{0,3})?)$", re.IGNORECASE)

@@ -54,14 +54,6 @@ DYNAMIC: dict[str, list[str]] = {
 
 
 @dataclass
-class Site:
-    path: str
-    line: int
-    codes: set[str] = field(default_factory=set)
-    sentence: str | None = None  # an f-string's sample text (facts replaced by SAMPLE)
-
-
-@dataclass
 class Scan:
     codes: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     sentences: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
