@@ -18,6 +18,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.kit.schemas import validation_code
+from app.i18n import localise, negotiate
 from app.policy.errors import PolicyError
 
 PROBLEM = "application/problem+json"
@@ -37,6 +38,7 @@ class DomainError(Exception):
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
     ) -> None:
         self.code = code or self.code
         self.status = status or self.status
@@ -44,6 +46,7 @@ class DomainError(Exception):
         self.errors = errors
         self.headers = headers
         self.extra = extra or {}
+        self.params = params  # facts for the catalogue's Chinese template (app/i18n)
         super().__init__(f"{self.code}: {detail}")
 
 
@@ -96,7 +99,11 @@ def problem(
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
+    lang: str | None = None,
+    params: dict[str, Any] | None = None,
 ) -> JSONResponse:
+    """The problem+json answer, in the language the request's Accept-Language asks for (or
+    `lang`, for callers without a Request); `params` fill the catalogue's Chinese template."""
     title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     body: dict[str, Any] = {
         "type": f"https://xiaokang.taizhou.gov.cn/problems/{code}",
@@ -111,9 +118,15 @@ def problem(
         if rid:
             body["request_id"] = rid
     if errors:
-        body["errors"] = errors
+        body["errors"] = [dict(e) if isinstance(e, dict) else e for e in errors]
     if extra:
         body.update(extra)
+    if lang is None:
+        lang = negotiate(request.headers.get("accept-language") if request is not None else None)
+    localise(body, lang, params)
+    headers = dict(headers or {})
+    headers["Content-Language"] = lang
+    headers["Vary"] = ", ".join(v for v in (headers.get("Vary"), "Accept-Language") if v)
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -135,12 +148,13 @@ def _loc(loc: tuple[Any, ...]) -> list[Any]:
 
 async def _domain_handler(request: Request, exc: DomainError) -> JSONResponse:
     return problem(exc.status, exc.code, exc.detail, request=request, errors=exc.errors,
-                   headers=exc.headers, extra=exc.extra)
+                   headers=exc.headers, extra=exc.extra, params=exc.params)
 
 
 async def _policy_handler(request: Request, exc: PolicyError) -> JSONResponse:
     # A pure rule refused: bad input against policy data (422), e.g. no line in force on a date.
-    return problem(422, exc.code, exc.detail, request=request)
+    return problem(422, exc.code, exc.detail, request=request,
+                   params=getattr(exc, "params", None))
 
 
 async def _http_handler(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -167,7 +181,8 @@ async def _validation_handler(request: Request, exc: RequestValidationError) -> 
     for e in errs:
         t = e.get("type", "invalid")
         code = validation_code(t)
-        items.append({"loc": _loc(e.get("loc", ())), "msg": e.get("msg", ""), "code": code})
+        items.append({"loc": _loc(e.get("loc", ())), "msg": e.get("msg", ""), "code": code,
+                      "_params": {k: str(v) for k, v in (e.get("ctx") or {}).items()}})
     return problem(422, "request.validation", "The request has invalid fields.",
                    request=request, errors=items)
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal, require
 from app.db import session_dependency
 from app.errors import COMMON_ERRORS, problem_responses
+from app.i18n import language_headers, negotiate, translate
 from app.imports import service
 from app.imports.schemas import ImportKind, JobOut, OnError, RowErrorOut, job_out
 from app.kit import cells
@@ -42,38 +43,61 @@ async def imports_create(
 
 
 @router.get("/imports", response_model=Page[JobOut], name="imports_list")
-async def imports_list(params: PageParams = Depends(page_params), session: AsyncSession = Session,
+async def imports_list(request: Request, response: Response,
+                       params: PageParams = Depends(page_params), session: AsyncSession = Session,
                        principal: Principal = Depends(require("imports:write"))) -> Page[JobOut]:
     """Import jobs of the caller's region."""
     rows, cursor = await service.list_jobs(session, principal, params)
-    return Page[JobOut](items=[job_out(j) for j in rows], next_cursor=cursor)
+    lang = _lang(request, response)
+    return Page[JobOut](items=[_said(job_out(j), lang) for j in rows], next_cursor=cursor)
 
 
 @router.get("/imports/{job_id}", response_model=JobOut, name="imports_get")
-async def imports_get(job_id: uuid.UUID, session: AsyncSession = Session,
+async def imports_get(request: Request, response: Response, job_id: uuid.UUID,
+                      session: AsyncSession = Session,
                       principal: Principal = Depends(require("imports:write"))) -> JobOut:
     """A job's state and progress (rows read, valid, rejected)."""
-    return job_out(await service.get_job(session, principal, job_id))
+    job = job_out(await service.get_job(session, principal, job_id))
+    return _said(job, _lang(request, response))
+
+
+def _lang(request: Request, response: Response) -> str:
+    lang = negotiate(request.headers.get("accept-language"))
+    response.headers.update(language_headers(lang))
+    return lang
+
+
+def _said(job: JobOut, lang: str) -> JobOut:
+    """The job's `error.detail` in the caller's language."""
+    if job.error is None or job.error.detail is None:
+        return job
+    detail = translate(job.error.code, job.error.detail, lang)
+    return job.model_copy(update={"error": job.error.model_copy(update={"detail": detail})})
 
 
 @router.get("/imports/{job_id}/errors", response_model=Page[RowErrorOut], name="imports_errors",
             responses={200: {"content": {"text/csv": {}}}})
-async def imports_errors(request: Request, job_id: uuid.UUID,
+async def imports_errors(request: Request, response: Response, job_id: uuid.UUID,
                          params: PageParams = Depends(page_params), session: AsyncSession = Session,
                          principal: Principal = Depends(require("imports:write"))):
     """Every rejected row with its line, field and error code (JSON pages, or all as CSV with
-    `Accept: text/csv`)."""
+    `Accept: text/csv`); `message` in the language Accept-Language asks for."""
+    lang = negotiate(request.headers.get("accept-language"))
     if "text/csv" in request.headers.get("accept", ""):
         job = await service.get_job(session, principal, job_id)
         return StreamingResponse(
-            _csv(request, principal, job_id), media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="import-{job.id}-errors.csv"'})
+            _csv(request, principal, job_id, lang), media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="import-{job.id}-errors.csv"',
+                     **language_headers(lang)})
     rows, cursor = await service.list_errors(session, principal, job_id, params)
-    return Page[RowErrorOut](items=[RowErrorOut.model_validate(r) for r in rows],
-                             next_cursor=cursor)
+    response.headers.update(language_headers(lang))
+    items = [RowErrorOut.model_validate(r) for r in rows]
+    return Page[RowErrorOut](items=[i.model_copy(update={"message": translate(i.code, i.message, lang)})
+                                    for i in items], next_cursor=cursor)
 
 
-async def _csv(request: Request, principal: Principal, job_id: uuid.UUID) -> AsyncIterator[str]:
+async def _csv(request: Request, principal: Principal, job_id: uuid.UUID,
+               lang: str) -> AsyncIterator[str]:
     # Its own session: the response streams after the request's session has closed.
     lines = cells.CsvLines()
     lines.write(ERROR_COLUMNS)
@@ -81,7 +105,8 @@ async def _csv(request: Request, principal: Principal, job_id: uuid.UUID) -> Asy
     async with request.app.state.db.sessionmaker() as s:
         n = 0
         async for e in service.stream_errors(s, principal, job_id):
-            lines.write((e.line, e.field or "", e.code, e.message, e.value or ""))
+            lines.write((e.line, e.field or "", e.code, translate(e.code, e.message, lang),
+                         e.value or ""))
             n += 1
             if n % 1000 == 0:
                 yield lines.drain()

@@ -13,11 +13,13 @@ from datetime import date
 class PolicyError(Exception):
     """A rule cannot answer: stable machine `code`, human `detail`, and the rule id when known."""
 
-    def __init__(self, code: str, detail: str, rule: str | None = None) -> None:
+    def __init__(self, code: str, detail: str, rule: str | None = None,
+                 params: dict[str, object] | None = None) -> None:
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail
         self.rule = rule
+        self.params = params  # facts for a translated sentence (app/i18n); None: from `detail`
 
 
 class NoLineInForce(PolicyError):
