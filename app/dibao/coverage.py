@@ -28,7 +28,7 @@ from app.models.households import (
     HouseholdMember,
 )
 from app.policy.dibao import coverage_gap
-from app.policy.lifecycle import is_member_on
+from app.policy.history import grant_covers, grant_detail
 
 BATCH = 500
 
@@ -121,10 +121,9 @@ async def member_coverage(session: AsyncSession, member_ids: list[uuid.UUID],
     )).all()
     out: dict[uuid.UUID, str] = {}
     for case in cases:  # each case looks only at its own household's members
-        detail = f"dibao grant {case.start_month:%Y-%m} onward (case {case.id})"
-        for mid, _hid, joined, left in by_household[case.household_id]:
-            if is_member_on(joined, left, on) and case.single_person_member_id in (None, mid):
-                out[mid] = detail
+        detail = grant_detail(case.id, case.start_month)
+        for mid in grant_covers(case.single_person_member_id, by_household[case.household_id], on):
+            out[mid] = detail
     return out
 
 
