@@ -258,6 +258,54 @@ def demo(households: int = typer.Option(300, help="households to generate")) -> 
                   "`xiaokang export households --region 321283 --format xlsx`.")
 
 
+async def _on_timelines(settings: Settings, work):
+    from app.db import Database
+
+    db = Database.from_settings(settings)
+    try:
+        async with db.sessionmaker() as session:
+            result = await session.run_sync(work)
+            await session.commit()
+            return result
+    finally:
+        await db.dispose()
+
+
+@cli.command("rebuild-timelines")
+def rebuild_timelines(region: str = typer.Option(None, help="region code prefix (all if none)")
+                      ) -> None:
+    """Rebuild the timelines of every household (under a region) from their facts."""
+    from app.timelines import store
+
+    n = asyncio.run(_on_timelines(get_settings(), lambda s: store.rebuild(s, _prefix(region))))
+    console.print(f"timelines rebuilt for {n:,} households")
+
+
+@cli.command("check-timelines")
+def check_timelines(region: str = typer.Option(None, help="region code prefix (all if none)")
+                    ) -> None:
+    """Compare stored timelines with the ones the facts give now; exit 1 naming differences."""
+    from app.timelines import store
+
+    found = asyncio.run(_on_timelines(get_settings(),
+                                      lambda s: store.differences(s, _prefix(region))))
+    for line in found:
+        console.print(line, markup=False, highlight=False)
+    if found:
+        console.print(f"{len(found)} households differ: run `xiaokang rebuild-timelines`")
+        raise typer.Exit(1)
+    console.print("timelines agree with the facts")
+
+
+def _prefix(region: str | None) -> str | None:
+    """A 12-digit region code is cut to its meaningful digits (321283000000 → 321283)."""
+    if region and len(region) == 12:
+        from app.auth.scoping import region_prefix
+
+        return region_prefix(region)
+    return region or None
+
+
 def main() -> None:
     cli()
 

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from app import __version__
+from app import __version__, timelines
 from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import PROBLEM_SCHEMA, install_error_handlers
@@ -23,6 +23,7 @@ def _operation_id(route: APIRoute) -> str:
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_json)
+    timelines.install()  # commits write the timelines of the facts they change
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

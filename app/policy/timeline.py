@@ -28,7 +28,7 @@ from app.policy.errors import NoLineInForce
 from app.policy.history import (
     HouseholdHistory,
     assessment_on,
-    attributes_or_first,
+    attributes_on,
     coverage_on,
     exit_in_force,
     facts_from,
@@ -152,7 +152,7 @@ class PersonSegment:
     valid_from: date | None
     valid_to: date | None
     is_member: bool
-    attributes: dict | None  # the version in force (its id and fields) while a member
+    attributes: dict | None  # the version in force (id, effective_from, fields), if any
     dibao_covered: bool
     dibao_detail: str | None
     entitlements: tuple[dict, ...]  # person-level items E1-E6, E8, reasons as templates
@@ -205,16 +205,22 @@ def _household_answers(h: HouseholdHistory, on: date, facts: HouseholdFacts,
     }
 
 
+def _attributes(h: HouseholdHistory, member_id, on: date) -> dict | None:
+    v = attributes_on(h, member_id, on)
+    if v is None:
+        return None
+    return {"version_id": v.id, "effective_from": v.effective_from,
+            **{k: getattr(v, k) for k in _ATTRIBUTES}}
+
+
 def _person_answers(h: HouseholdHistory, m, on: date, facts: HouseholdFacts,
                     items: list) -> dict:
     mf = next((x for x in facts.members if x.person_id == m.id), None)
     if mf is None:
-        return {"is_member": False, "attributes": None, "dibao_covered": False,
-                "dibao_detail": None, "entitlements": ()}
-    v = attributes_or_first(h, m.id, on)
+        return {"is_member": False, "attributes": _attributes(h, m.id, on),
+                "dibao_covered": False, "dibao_detail": None, "entitlements": ()}
     return {
-        "is_member": True,
-        "attributes": {"version_id": v.id, **{k: getattr(v, k) for k in _ATTRIBUTES}},
+        "is_member": True, "attributes": _attributes(h, m.id, on),
         "dibao_covered": mf.dibao_covered, "dibao_detail": mf.dibao_detail,
         "entitlements": tuple(_item(e, m.birth_date, on) for e in items if e.person_id == m.id),
     }

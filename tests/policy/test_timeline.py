@@ -23,6 +23,7 @@ from app.policy.history import (
     MeasureRow,
     MemberRow,
     assessment_on,
+    attributes_on,
     support_type_on,
     target_from,
 )
@@ -151,9 +152,10 @@ def _check(h: HouseholdHistory, tl, on: date) -> None:
         p = segment_on([s for s in tl.persons if s.person_id == m.id], on)
         mf = next((x for x in direct.members if x.person_id == m.id), None)
         assert p.is_member == (mf is not None)
+        v = attributes_on(h, m.id, on)
+        assert (p.attributes or {}).get("version_id") == (v.id if v else None)
         if mf is not None:
             assert (p.dibao_covered, p.dibao_detail) == (mf.dibao_covered, mf.dibao_detail)
-            assert p.attributes["labour_capacity"] == mf.labour_capacity
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -109,6 +109,7 @@ async def mark_rejected(kind: Kind, table: str, line_column: str = "line") -> No
 
 
 class Members(Kind):
+    merged_households = "SELECT DISTINCT ref_id FROM stg_member WHERE NOT rejected"
     name = "members"
     fields = ("household_id", "head_id_number", *MEMBER_FIELDS)
     required = ("name", "id_number", "relation", "labour_capacity", "health")
@@ -183,6 +184,7 @@ _ASSESSMENT_FIELDS = {"assessment_year": "year", "wage_income": "wage_income",
 
 
 class Assessments(Kind):
+    merged_households = "SELECT DISTINCT ref_id FROM stg_assessment_out"
     name = "assessments"
     fields = ("household_id", "head_id_number", *_ASSESSMENT_FIELDS)
     required = ("assessment_year",)
