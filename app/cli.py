@@ -22,8 +22,14 @@ console = Console()
 def _migrate(settings: Settings) -> None:
     from app.db import database_url
     from app.migrate import upgrade
+    from app.timelines import store
 
     upgrade(database_url(settings))
+    # Households from before timelines existed get theirs (a no-op once every one has one).
+    built = asyncio.run(_on_timelines(
+        settings, lambda s: store.refresh(s, store.without_timeline(s))))
+    if built:
+        console.print(f"timelines built for {built:,} households")
 
 
 async def _bootstrap_admin(settings: Settings) -> tuple[str, str] | None:

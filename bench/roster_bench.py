@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import time
@@ -223,6 +224,9 @@ async def main(persons: int, keep: bool) -> None:
               f"= {n_members / second_s:,.0f} persons/s")
         print(f"ratio plain read / generation: first {first_s / plain_s:.1f}x, "
               f"again {second_s / plain_s:.1f}x slower")
+        print(json.dumps({"persons_per_s": round(rate), "ratio_to_plain_read":
+                          round(first_s / plain_s, 2), "plain_read_persons_per_s":
+                          round(plain_rate), "again_persons_per_s": round(n_members / second_s)}))
     finally:
         if not keep:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

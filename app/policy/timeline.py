@@ -89,7 +89,9 @@ def change_points(h: HouseholdHistory) -> list[date]:
         points.add(m.joined_on)
         if m.left_on is not None:
             points.add(m.left_on)
-        points.update(b for years in AGE_THRESHOLDS if (b := birthday(m.birth_date, years)))
+        # Ages matter only while the person is a member (the rules see current members only).
+        points.update(b for years in AGE_THRESHOLDS if (b := birthday(m.birth_date, years))
+                      and m.joined_on < b and (m.left_on is None or b < m.left_on))
     for versions in h.versions.values():
         for v in versions:
             points.add(v.effective_from)
@@ -108,13 +110,21 @@ def change_points(h: HouseholdHistory) -> list[date]:
     return sorted(points)
 
 
-def facts_on(h: HouseholdHistory, on: date, *, with_snapshot: bool = True) -> HouseholdFacts:
+def facts_on(h: HouseholdHistory, on: date, *, with_snapshot: bool = True,
+             snapshots: dict | None = None) -> HouseholdFacts:
     """Section 3 + R7: the HouseholdFacts on `on`, with the snapshot of the day before the exit
-    in force (the same construction as the database loader, coverage from the grants)."""
+    in force (the same construction as the database loader, coverage from the grants);
+    `snapshots` keeps the day-before-exit facts between calls."""
     snapshot = None
     event = exit_in_force(h, on)
     if with_snapshot and event is not None:
-        snapshot = facts_on(h, day_before(event.occurred_on), with_snapshot=False)
+        before = day_before(event.occurred_on)
+        if snapshots is None or before not in snapshots:
+            snapshot = facts_on(h, before, with_snapshot=False)
+            if snapshots is not None:
+                snapshots[before] = snapshot
+        else:
+            snapshot = snapshots[before]
     return facts_from(h, on, coverage_on(h.grants, h.members, on), snapshot)
 
 
@@ -140,6 +150,7 @@ class HouseholdSegment:
     line_from: date | None
     target_met: bool
     target_reasons: tuple[dict, ...]
+    target_refusals: tuple[dict, ...]
     entitlements: tuple[dict, ...]  # household-level items (E7), reasons as templates
 
 
@@ -201,6 +212,7 @@ def _household_answers(h: HouseholdHistory, on: date, facts: HouseholdFacts,
         "line_region": line.region_code if line else None,
         "line_from": line.effective_from if line else None,
         "target_met": target.ok, "target_reasons": tuple(r.as_dict() for r in target.reasons),
+        "target_refusals": tuple(f.reason.as_dict() for f in target.refusals),
         "entitlements": tuple(_item(e, None, on) for e in items if e.person_id is None),
     }
 
@@ -243,9 +255,10 @@ def build(h: HouseholdHistory) -> Timeline:
     ends: list[date | None] = [*points, None]
     house: list[tuple] = []
     persons: dict[object, list[tuple]] = {m.id: [] for m in h.members}
+    snapshots: dict = {}
     for start, end in zip(starts, ends, strict=True):
         on = start or date.min
-        facts = facts_on(h, on)
+        facts = facts_on(h, on, snapshots=snapshots)
         items = evaluate(facts, _AsOf(on.year, on.month, on.day))
         house.append((start, end, _household_answers(h, on, facts, items)))
         for m in h.members:

@@ -134,7 +134,7 @@ def timeline_rows(tl: Timeline, village_code: str) -> tuple[list[tuple], list[tu
                s.assessment_id, s.assessment_year, s.net_income, s.per_capita_income,
                s.line_amount, s.line_region, s.line_from, s.target_met,
                _json({"support_reason": s.support_reason, "target_reasons": s.target_reasons,
-                      "entitlements": s.entitlements}))
+                      "target_refusals": s.target_refusals, "entitlements": s.entitlements}))
               for s in tl.households]
     order = {pid: i for i, pid in enumerate(dict.fromkeys(p.person_id for p in tl.persons))}
     persons = [(p.person_id, tl.household_id, Range(p.valid_from, p.valid_to),
@@ -184,6 +184,13 @@ def households_under(session: Session, prefix: str | None) -> list[uuid.UUID]:
     rows = session.execute(text("SELECT id FROM household WHERE village_code LIKE :p ORDER BY id"),
                            {"p": f"{prefix or ''}%"})
     return [r[0] for r in rows]
+
+
+def without_timeline(session: Session) -> list[uuid.UUID]:
+    """Households that have no timeline yet (data from before timelines existed)."""
+    return [r[0] for r in session.execute(text(
+        "SELECT id FROM household h WHERE NOT EXISTS "
+        "(SELECT 1 FROM household_timeline t WHERE t.household_id = h.id) ORDER BY id"))]
 
 
 def rebuild(session: Session, prefix: str | None = None, chunk: int = CHUNK) -> int:
