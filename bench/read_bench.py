@@ -181,13 +181,13 @@ def _serve(target: str, port: int, env: dict, factory: bool) -> subprocess.Popen
 async def _wait(base: str, path: str) -> None:
     import httpx
 
-    for _ in range(300):
+    for _ in range(600):  # a loaded machine can take minutes to import the app
         try:
             async with httpx.AsyncClient(base_url=base) as c:
                 await c.get(path)
                 return
         except httpx.TransportError:
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.5)
     raise SystemExit(f"{base} did not start")
 
 
