@@ -128,6 +128,18 @@ def _dataset(persons: int, seed: int = 2016):
     return households, events, members, versions, cases
 
 
+async def _timelines(url) -> None:
+    from app.timelines import store
+
+    db = Database(url, pool_size=1, max_overflow=0)
+    try:
+        async with db.sessionmaker() as s:
+            await s.run_sync(store.rebuild)
+            await s.commit()
+    finally:
+        await db.dispose()
+
+
 async def _load(conn: asyncpg.Connection, persons: int) -> tuple[int, int]:
     households, events, members, versions, cases = _dataset(persons)
     regions = []
@@ -202,6 +214,9 @@ async def main(persons: int, keep: bool) -> None:
             await _scheme(conn)
         finally:
             await conn.close()
+        t1 = time.perf_counter()
+        await _timelines(url)  # the rows went in with COPY, around the services
+        print(f"timelines built in {time.perf_counter() - t1:.1f} s")
         print(f"database {name}: {n_members} persons in {n_households} households "
               f"loaded in {time.perf_counter() - t0:.1f} s")
         plain_s, plain_rows = await _plain_read(url)

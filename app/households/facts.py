@@ -4,11 +4,12 @@
 below answer what held on a date: membership (joined_on ≤ d < left_on), the attribute version in
 force (latest effective_from ≤ d; same date → the later row), the status from the lifecycle events
 (R6), the assessment in force (R8), the support type (R4), the R5 target and the exit with its
-retention end (R7, using the retention length stored on the exit event). `household_facts` builds
-the `HouseholdFacts` of app.policy.entitlements, with the snapshot of the day before the exit.
+retention end (R7, using the retention length stored on the exit event); those helpers are pure
+and live in `app.policy.history` (re-exported here). Answers that need dibao coverage (R5,
+entitlements) are read from the timelines, which the rules wrote; this module imports nothing of
+the dibao module.
 
-Other modules call `load_household_facts(session, household_id, on)` (no region check: scope the
-household first) or `load_record` + the helpers here.
+Other modules call `load_record` + the helpers here.
 """
 
 from __future__ import annotations
@@ -16,13 +17,11 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import NotFound
-from app.households.coverage import dibao_coverage
 from app.models.households import (
     Household,
     HouseholdAssessment,
@@ -31,8 +30,6 @@ from app.models.households import (
     HouseholdMember,
     MemberAttributeVersion,
 )
-from app.policy.dates import day_before
-from app.policy.entitlements import HouseholdFacts
 from app.policy.history import (  # noqa: F401  (re-exported: the facts on a date)
     active_measures,
     assessment_facts,
@@ -52,7 +49,6 @@ from app.policy.history import (  # noqa: F401  (re-exported: the facts on a dat
     support_type_on,
     target_from,
 )
-from app.policy.reasons import Decision
 
 HEAD = "02"
 
@@ -104,35 +100,3 @@ async def load_record(session: AsyncSession, household_id: uuid.UUID, *,
         select(HouseholdMeasure).where(HouseholdMeasure.household_id == hid)
         .order_by(HouseholdMeasure.start_date, HouseholdMeasure.id))).all())
     return HouseholdRecord(household, events, members, dict(versions), assessments, measures)
-
-
-async def target_on(session: AsyncSession, rec: HouseholdRecord, on: date) -> Decision:
-    """R5 (八) on `on`: development — an active income-generating measure or a member in stable
-    non-agricultural employment; relief — dibao coverage of a member."""
-    current = members_on(rec, on)
-    covered = bool(await dibao_coverage(session, [m.id for m in current], on)) if current else False
-    return target_from(rec, on, covered)
-
-
-async def _facts(session: AsyncSession, rec: HouseholdRecord, on: date,
-                 with_snapshot: bool) -> HouseholdFacts:
-    current = members_on(rec, on)
-    coverage = await dibao_coverage(session, [m.id for m in current], on) if current else {}
-    exit_event = exit_in_force(rec, on)
-    snapshot = None
-    if with_snapshot and exit_event is not None:
-        # R7: what the household and its members held on the day before the exit.
-        snapshot = await _facts(session, rec, day_before(retention_of_exit(exit_event).exit_date),
-                                False)
-    return facts_from(rec, on, coverage, snapshot)
-
-
-async def household_facts(session: AsyncSession, rec: HouseholdRecord, on: date) -> HouseholdFacts:
-    """Section 3 + R7: the HouseholdFacts of `rec` on `on`, with the day-before-exit snapshot."""
-    return await _facts(session, rec, on, True)
-
-
-async def load_household_facts(session: AsyncSession, household_id: uuid.UUID,
-                               on: date) -> HouseholdFacts:
-    """The HouseholdFacts of a household on `on` (no region check: the caller scopes first)."""
-    return await household_facts(session, await load_record(session, household_id), on)

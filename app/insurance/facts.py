@@ -1,8 +1,8 @@
 """Set-based facts for a roster: the `HouseholdFacts` of many households on one date, in a handful
 of queries per chunk of households, never one per person.
 
-This is the bulk twin of `app.households.facts.load_household_facts` (owned by the households
-module). It reads the same tables, builds the same `HouseholdRecord` shape from plain rows and then
+This is the bulk twin of the timeline builder's `facts_on` (app.policy.timeline). It reads the
+same tables, builds the same `HouseholdRecord` shape from plain rows and then
 reuses that module's pure helpers (status, exit in force, retention, membership on a date, support
 type, the MemberFacts builder), so both loaders answer alike; a test compares them. What differs
 is how dibao coverage is asked: once for every member current on the date, and once per distinct
@@ -10,7 +10,7 @@ day-before-exit among retained households (R7 snapshot), instead of once per hou
 
 Queries per chunk: households, events, members, attribute versions, coverage on the date, plus one
 coverage call per distinct exit date in the chunk. Candidates (households registered on the date,
-or exited with the date possibly inside the retention) come from one query for the whole region.
+or exited with the date inside the retention) come from their timelines, one query for the region.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.households.coverage import dibao_coverage
+from app.dibao.coverage import member_coverage
 from app.households.facts import (
     HouseholdRecord,
     exit_in_force,
@@ -39,20 +39,13 @@ CHUNK = 5_000  # households per chunk: bounds memory, keeps the query count a ha
 # at most 32,767 parameters a query.
 COVERAGE_SLICE = 2_000
 
-# The latest event on or before the date decides the status (R6). An exit keeps the household a
-# candidate while the date may still lie within its retention (R7); the pure rule decides exactly,
-# this is only a superset (Postgres clamps month arithmetic to the month's end as the rule does).
+# Registered on the date, or exited and retained then (R6, R7): as the rules wrote them into the
+# households' timelines.
 _CANDIDATES = text("""
-SELECT last.household_id FROM (
-    SELECT DISTINCT ON (e.household_id) e.household_id, e.kind, e.occurred_on, e.retention_months
-    FROM household_event e JOIN household h ON h.id = e.household_id
-    WHERE e.occurred_on <= :on AND h.village_code LIKE :prefix
-    ORDER BY e.household_id, e.occurred_on DESC, e.seq DESC
-) AS last
-WHERE last.kind IN ('register', 'return')
-   OR (last.kind = 'exit'
-       AND last.occurred_on + make_interval(months => coalesce(last.retention_months, 24)) >= :on)
-ORDER BY last.household_id
+SELECT household_id FROM household_timeline
+WHERE valid @> CAST(:on AS date) AND village_code LIKE :prefix
+  AND (status = 'registered' OR (status = 'exited' AND retention_end >= CAST(:on AS date)))
+ORDER BY household_id
 """)
 
 _HOUSEHOLDS = text("""
@@ -86,7 +79,7 @@ class Loaded:
 
 async def candidate_households(session: AsyncSession, on: date, prefix: str) -> list[uuid.UUID]:
     """Households whose village lies under `prefix` that are registered on `on`, or exited with
-    `on` possibly within the retention (R6, R7): one query."""
+    `on` within the retention (R6, R7), read from their timelines: one query."""
     rows = await session.execute(_CANDIDATES, {"on": on, "prefix": f"{prefix}%"})
     return [r[0] for r in rows]
 
@@ -116,7 +109,7 @@ async def load_records(session: AsyncSession, ids: list[uuid.UUID]) -> list[Hous
 async def _coverage(session: AsyncSession, ids: list[uuid.UUID], on: date) -> dict[uuid.UUID, str]:
     out: dict[uuid.UUID, str] = {}
     for start in range(0, len(ids), COVERAGE_SLICE):
-        out.update(await dibao_coverage(session, ids[start:start + COVERAGE_SLICE], on))
+        out.update(await member_coverage(session, ids[start:start + COVERAGE_SLICE], on))
     return out
 
 

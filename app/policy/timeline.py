@@ -212,7 +212,7 @@ def _household_answers(h: HouseholdHistory, on: date, facts: HouseholdFacts,
         "line_region": line.region_code if line else None,
         "line_from": line.effective_from if line else None,
         "target_met": target.ok, "target_reasons": tuple(r.as_dict() for r in target.reasons),
-        "target_refusals": tuple(f.reason.as_dict() for f in target.refusals),
+        "target_refusals": tuple({"code": f.code, **f.reason.as_dict()} for f in target.refusals),
         "entitlements": tuple(_item(e, None, on) for e in items if e.person_id is None),
     }
 

@@ -101,7 +101,9 @@ async def targets(session: AsyncSession, principal: Principal, region_code: str,
         if r.target_met:
             met_count += 1
         elif len(short) < limit:
-            reasons = [*r.answers["target_reasons"], *r.answers["target_refusals"]]
+            refusals = [{k: v for k, v in x.items() if k != "code"}
+                        for x in r.answers["target_refusals"]]
+            reasons = [*r.answers["target_reasons"], *refusals]
             short.append(ShortHousehold(household_id=str(r.household_id),
                                         village_code=r.village_code, support_type=r.support_type,
                                         reasons=[Reason(**x) for x in reasons]))

@@ -1,13 +1,14 @@
-"""The roster's set-based facts loader answers exactly what the registry's per-household loader
-answers (app.households.facts.load_household_facts), on every date asked."""
+"""The roster's set-based facts loader answers exactly what the timeline builder's facts on a date
+answer (app.policy.timeline.facts_on over the stored history), on every date asked."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
 
-from app.households.facts import load_household_facts
 from app.insurance.facts import candidate_households, facts_of_records, load_records
+from app.policy.timeline import facts_on
+from app.timelines import store
 from tests.households.factories import exit_household, member, register_household
 
 VILLAGE = "321283100201"
@@ -44,8 +45,8 @@ async def test_bulk_facts_equal_the_registry_facts_on_every_date(client, admin, 
                date(2019, 1, 1), date(2019, 7, 2)):
         bulk = {item.facts.household_id: item.facts
                 for item in await facts_of_records(session, records, on)}
-        for hid in ids:
-            assert bulk[hid] == await load_household_facts(session, hid, on), (hid, on)
+        for h in await session.run_sync(store.load_histories, ids):
+            assert bulk[h.household.id] == facts_on(h, on), (h.household.id, on)
 
 
 async def test_candidates_are_registered_or_exited_within_retention(client, admin, session):

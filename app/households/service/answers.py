@@ -21,7 +21,7 @@ from app.auth.scoping import ensure_in_region
 from app.errors import DomainError
 from app.models.households import Household, HouseholdAssessment, HouseholdMember
 from app.models.timelines import HouseholdTimeline, PersonTimeline
-from app.policy.reasons import day
+from app.policy.reasons import Decision, Reason, Refusal, day
 from app.policy.timeline import render
 
 
@@ -55,6 +55,19 @@ async def segment(session: AsyncSession, principal: Principal, household_id: uui
     if row[1] is None:
         raise TimelineMissing(household_id)
     return Segment(row[0], row[1], row[2])
+
+
+async def target_on(session: AsyncSession, household_id: uuid.UUID, on: date) -> Decision:
+    """R5 (八) on `on`: the decision `support.target_met` wrote into the household's timeline."""
+    t = (await session.scalars(select(HouseholdTimeline).where(
+        HouseholdTimeline.household_id == household_id,
+        HouseholdTimeline.valid.contains(on)))).one_or_none()
+    if t is None:
+        raise TimelineMissing(household_id)
+    refusals = tuple(Refusal(r["code"], Reason(r["rule"], r["clause"], r["detail"]))
+                     for r in t.answers["target_refusals"])
+    return Decision(t.target_met, tuple(Reason(**r) for r in t.answers["target_reasons"]),
+                    refusals)
 
 
 def attributes_of(stored: dict | None):

@@ -230,13 +230,13 @@ class Assessments(Kind):
 
 
 ASSESSMENT_STEPS = (
-    # R1: persons default to the members on the assessment date, else the current ones, else 1;
+    # R1: persons default to the members on the assessment date (the household's timeline), else
+    # the current ones, else 1;
     # R8: a later row of the same household and year is the next version.
     """CREATE TEMP TABLE stg_assessment_out ON COMMIT DROP AS
        SELECT gen_random_uuid() AS id, a.*, coalesce(a.persons,
-                  nullif((SELECT count(*) FROM household_member m WHERE m.household_id = a.ref_id
-                          AND m.joined_on <= a.assessed_on
-                          AND (m.left_on IS NULL OR m.left_on > a.assessed_on)), 0),
+                  nullif((SELECT t.persons FROM household_timeline t
+                          WHERE t.household_id = a.ref_id AND t.valid @> a.assessed_on), 0),
                   nullif((SELECT count(*) FROM household_member m WHERE m.household_id = a.ref_id
                           AND m.left_on IS NULL), 0), 1) AS n_persons,
               coalesce((SELECT max(version) FROM household_assessment x
