@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterable
 from itertools import chain
 
-from sqlalchemy import event, text
+from sqlalchemy import TextClause, event, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import find_tables
 
@@ -89,11 +89,16 @@ def _has_marks(session: Session) -> bool:
 def _before_read(state) -> None:
     """Read your writes: a query of a timeline table first settles the pending changes."""
     session = state.session
-    if session.info.get("timeline.settling") or not state.is_select:
+    if session.info.get("timeline.settling"):
         return
     if not (_has_marks(session) or session.new or session.dirty or session.deleted):
         return
-    if any(t.name in TABLES for t in find_tables(state.statement, include_joins=True)):
+    statement = state.statement
+    if isinstance(statement, TextClause):
+        touches = any(name in statement.text for name in TABLES)
+    else:
+        touches = any(t.name in TABLES for t in find_tables(statement, include_joins=True))
+    if touches:
         settle(session)
 
 
