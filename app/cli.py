@@ -21,8 +21,14 @@ console = Console()
 def _migrate(settings: Settings) -> None:
     from app.db import database_url
     from app.migrate import upgrade
+    from app.timelines import store
 
     upgrade(database_url(settings))
+    # Households from before timelines existed get theirs (a no-op once every one has one).
+    built = asyncio.run(_on_timelines(
+        settings, lambda s: store.refresh(s, store.without_timeline(s))))
+    if built:
+        console.print(f"timelines built for {built:,} households")
 
 
 async def _bootstrap_admin(settings: Settings) -> tuple[str, str] | None:
@@ -402,6 +408,52 @@ def audit_head() -> None:
 
     found = _with_connection(head)
     console.print(f"{found[0]} {found[1]}" if found else "0 " + "00" * 32)
+async def _on_timelines(settings: Settings, work):
+    from app.db import Database
+
+    db = Database.from_settings(settings)
+    try:
+        async with db.sessionmaker() as session:
+            result = await session.run_sync(work)
+            await session.commit()
+            return result
+    finally:
+        await db.dispose()
+
+
+@cli.command("rebuild-timelines")
+def rebuild_timelines(region: str = typer.Option(None, help="region code prefix (all if none)")
+                      ) -> None:
+    """Rebuild the timelines of every household (under a region) from their facts."""
+    from app.timelines import store
+
+    n = asyncio.run(_on_timelines(get_settings(), lambda s: store.rebuild(s, _prefix(region))))
+    console.print(f"timelines rebuilt for {n:,} households")
+
+
+@cli.command("check-timelines")
+def check_timelines(region: str = typer.Option(None, help="region code prefix (all if none)")
+                    ) -> None:
+    """Compare stored timelines with the ones the facts give now; exit 1 naming differences."""
+    from app.timelines import store
+
+    found = asyncio.run(_on_timelines(get_settings(),
+                                      lambda s: store.differences(s, _prefix(region))))
+    for line in found:
+        console.print(line, markup=False, highlight=False)
+    if found:
+        console.print(f"{len(found)} households differ: run `xiaokang rebuild-timelines`")
+        raise typer.Exit(1)
+    console.print("timelines agree with the facts")
+
+
+def _prefix(region: str | None) -> str | None:
+    """A 12-digit region code is cut to its meaningful digits (321283000000 → 321283)."""
+    if region and len(region) == 12:
+        from app.auth.scoping import region_prefix
+
+        return region_prefix(region)
+    return region or None
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
-from app import __version__
+from app import __version__, timelines
 from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import PROBLEM_SCHEMA, install_error_handlers
@@ -26,6 +26,7 @@ def _operation_id(route: APIRoute) -> str:
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_json)
+    timelines.install()  # commits write the timelines of the facts they change
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -125,7 +125,20 @@ async def db_url(server_url: URL, template_db) -> AsyncIterator[URL]:
 async def db(db_url: URL, test_settings: Settings) -> AsyncIterator[Database]:
     database = Database(db_url, pool_size=5, max_overflow=5)
     yield database
-    await database.dispose()
+    try:
+        await _timelines_agree(database)
+    finally:
+        await database.dispose()
+
+
+async def _timelines_agree(database: Database) -> None:
+    """Whatever a test wrote through the services, the importer or the workflows, the stored
+    timelines must be what the facts give (each write path writes them in its transaction)."""
+    from app.timelines import store
+
+    async with database.sessionmaker() as s:
+        found = await s.run_sync(store.differences)
+    assert found == [], found
 
 
 @pytest.fixture

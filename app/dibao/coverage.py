@@ -1,9 +1,9 @@
 """Dibao coverage (D8 應保盡保): relief-type registered households without an active grant, totals
 by 市(區), and the per-member answer the household entitlements read (E1–E4, R5).
 
-The gap list is one query: registered on the date (R6, latest lifecycle event), relief-type (R4:
-no current member whose labour capacity in force is ordinary, skilled or partial) and no grant
-active on the date (D5). Amounts need the D7 periods, computed in batches of grants.
+The gap list is one query: registered and relief-type on the date (R6, R4: read from the
+households' timelines) and no grant active on the date (D5). Amounts need the D7 periods,
+computed in batches of grants.
 """
 
 from __future__ import annotations
@@ -13,34 +13,29 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.auth.scoping import ensure_in_region, region_filter, region_prefix
 from app.dibao.facts import load_facts
 from app.dibao.reads import active_on_clause, covered_members, evaluate
-from app.households.sql import development_sql, status_sql
 from app.kit.pagination import PageParams, paginate
 from app.models.dibao import DibaoCase
-from app.models.households import (
-    Household,
-    HouseholdMember,
-)
+from app.models.households import Household, HouseholdMember
+from app.models.timelines import HouseholdTimeline
 from app.policy.dibao import coverage_gap
-from app.policy.lifecycle import is_member_on
+from app.policy.history import grant_covers, grant_detail
+from app.policy.support import RELIEF
 
 BATCH = 500
 
 
-def _registered(on: date):
-    """R6 (八): registered on the date (the latest lifecycle event is a register or a return)."""
-    return status_sql(on) == "registered"
-
-
-def _relief(on: date):
-    """R4 (二.1, 八): no current member with labour capacity in force."""
-    return ~development_sql(on)
+def _registered_relief(on: date):
+    """R6 and R4 on the date, as the household's timeline answers them: registered, relief-type."""
+    t = HouseholdTimeline
+    return exists().where(t.household_id == Household.id, t.valid.contains(on),
+                          t.status == "registered", t.support_type == RELIEF)
 
 
 def _granted(on: date):
@@ -55,7 +50,7 @@ async def gaps(session: AsyncSession, principal: Principal, region_code: str, on
     ensure_in_region(principal, region_code, "region")
     stmt = select(Household).where(Household.village_code.like(region_prefix(region_code) + "%"),
                                    region_filter(principal, Household.village_code),
-                                   _registered(on), _relief(on), ~_granted(on))
+                                   _registered_relief(on), ~_granted(on))
     rows, cursor = await paginate(session, stmt, [Household.id], params)
     reason = coverage_gap("relief", False)[1]
     return [(h, reason) for h in rows], cursor
@@ -72,7 +67,7 @@ async def totals(session: AsyncSession, principal: Principal, region_code: str,
     rows = await session.execute(
         select(district, func.count(), func.count().filter(~granted))
         .where(Household.village_code.like(prefix + "%"),
-               region_filter(principal, Household.village_code), _registered(on), _relief(on))
+               region_filter(principal, Household.village_code), _registered_relief(on))
         .group_by(district))
     out: dict[str, dict] = defaultdict(lambda: {
         "relief_households": 0, "relief_households_without_grant": 0,
@@ -121,10 +116,9 @@ async def member_coverage(session: AsyncSession, member_ids: list[uuid.UUID],
     )).all()
     out: dict[uuid.UUID, str] = {}
     for case in cases:  # each case looks only at its own household's members
-        detail = f"dibao grant {case.start_month:%Y-%m} onward (case {case.id})"
-        for mid, _hid, joined, left in by_household[case.household_id]:
-            if is_member_on(joined, left, on) and case.single_person_member_id in (None, mid):
-                out[mid] = detail
+        detail = grant_detail(case.id, case.start_month)
+        for mid in grant_covers(case.single_person_member_id, by_household[case.household_id], on):
+            out[mid] = detail
     return out
 
 

@@ -29,6 +29,7 @@ from app.imports.reader import FileError, iter_rows
 from app.imports.storage import open_stored, stored_path
 from app.kit.dates import today
 from app.models.imports import ImportJob, ImportRowError
+from app.timelines import store as timeline_store
 
 log = structlog.get_logger("xiaokang.imports")
 BATCH = 5000
@@ -206,6 +207,7 @@ async def _run(db: Database, ctx: Context, job: ImportJob, path: Path) -> dict:
         state, code, detail = "succeeded", None, None
         if not job.dry_run:
             written = await kind.merge()
+            await _timelines(ctx, kind)
     log.info("import_phases", job_id=str(job.id), staged=round(staged - began, 2),
              checked=round(checked - staged, 2), merged=round(time.perf_counter() - checked, 2))
     summary = {"kind": job.kind, "file_name": job.file_name, "file_hash": job.file_hash,
@@ -221,6 +223,14 @@ async def _run(db: Database, ctx: Context, job: ImportJob, path: Path) -> dict:
                   finished_at=datetime.now(UTC), **counts)
     await ctx.session.execute(update(ImportJob).where(ImportJob.id == job.id).values(**values))
     return values
+
+
+async def _timelines(ctx: Context, kind: Kind) -> None:
+    """Timelines of the merged households, inside the import's one transaction."""
+    if kind.merged_households is None:
+        return
+    ids = [r[0] for r in await ctx.conn.fetch(kind.merged_households)]
+    await ctx.session.run_sync(timeline_store.refresh, ids)
 
 
 def _mapping(kind: Kind, headers: tuple[str, ...], check: bool) -> dict[str, str]:

@@ -8,6 +8,7 @@ from app.models import (  # noqa: F401 - imported for their tables
     pairings,
     policy_lines,
     replication,
+    timelines,
     villages,
     webhooks,
 )

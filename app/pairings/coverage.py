@@ -1,6 +1,6 @@
 """Pairing coverage, 三落實 on a date (clauses 八, 十七, 十八): the report's queries.
 
-- Registered households (R6 status on the date, from their lifecycle events) with no responsible
+- Registered households (R6 status on the date, from their timelines) with no responsible
   cadre on that date (P1 "定責任人").
 - Weak villages (R2, in their latest assessed year not after the date's year — the same reading
   as P2) with no first secretary, with no helping unit (a `village_unit` of the village or a
@@ -18,17 +18,15 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.auth.scoping import ensure_in_region, region_prefix
-from app.models.households import Household, HouseholdEvent
+from app.models.households import Household
 from app.models.pairings import Pairing
 from app.models.regions import Region
+from app.models.timelines import HouseholdTimeline
 from app.villages.service import latest_statuses
-
-REGISTERED_AFTER = ("register", "return")  # R6: the last event on or before the date
 
 
 class HouseholdGap(BaseModel):
@@ -75,16 +73,13 @@ def _active(on: date):
 
 
 async def _households(session: AsyncSession, prefix: str, on: date, limit: int):
-    e = HouseholdEvent
-    last = (select(e.household_id, e.kind).join(Household, Household.id == e.household_id)
-            .where(Household.village_code.like(f"{prefix}%"), e.occurred_on <= on)
-            .ext(distinct_on(e.household_id))
-            .order_by(e.household_id, e.occurred_on.desc(), e.seq.desc())).subquery()
+    t = HouseholdTimeline  # R6 on the date, as the rules wrote it into the timelines
     has_cadre = exists().where(Pairing.household_id == Household.id,
                                Pairing.kind == "household_cadre", _active(on))
     registered = (select(Household.id, Household.village_code, has_cadre.label("has_cadre"))
-                  .join(last, last.c.household_id == Household.id)
-                  .where(last.c.kind.in_(REGISTERED_AFTER))).subquery()
+                  .join(t, t.household_id == Household.id)
+                  .where(Household.village_code.like(f"{prefix}%"), t.valid.contains(on),
+                         t.status == "registered")).subquery()
     district = func.substr(registered.c.village_code, 1, 6)
     counts = (await session.execute(
         select(district, func.count(), func.count().filter(~registered.c.has_cadre))

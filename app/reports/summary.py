@@ -29,23 +29,17 @@ ZERO = Decimal("0.00")
 
 # --- service ---------------------------------------------------------------------------------
 
-# R6: the status on the date is the latest event dated on or before it; R7: an exit is retained
-# through the same day `retention_months` later (Postgres clamps to the month's end, as the rule).
+# R6 status and R7 retention on the date, as the rules wrote them into the households' timelines.
 _HOUSEHOLDS = text("""
-WITH last AS (
-    SELECT DISTINCT ON (e.household_id) e.household_id, e.kind, e.occurred_on, e.retention_months
-    FROM household_event e JOIN household h ON h.id = e.household_id
-    WHERE e.occurred_on <= :on AND h.village_code LIKE :prefix AND h.village_code LIKE :scope
-    ORDER BY e.household_id, e.occurred_on DESC, e.seq DESC
-)
-SELECT substr(h.village_code, 1, 6) || '000000' AS district_code,
-       count(*) FILTER (WHERE last.kind IN ('register', 'return')) AS registered,
-       count(*) FILTER (WHERE last.kind = 'exit') AS exited,
-       count(*) FILTER (WHERE last.kind = 'exit' AND CAST(:on AS date) <=
-           (last.occurred_on + make_interval(months => coalesce(last.retention_months, 24)))::date
-       ) AS retained,
-       count(*) FILTER (WHERE last.kind = 'remove') AS removed
-FROM last JOIN household h ON h.id = last.household_id
+SELECT substr(t.village_code, 1, 6) || '000000' AS district_code,
+       count(*) FILTER (WHERE t.status = 'registered') AS registered,
+       count(*) FILTER (WHERE t.status = 'exited') AS exited,
+       count(*) FILTER (WHERE t.status = 'exited' AND t.retention_end >= CAST(:on AS date))
+           AS retained,
+       count(*) FILTER (WHERE t.status = 'removed') AS removed
+FROM household_timeline t
+WHERE t.valid @> CAST(:on AS date) AND t.status IS NOT NULL
+  AND t.village_code LIKE :prefix AND t.village_code LIKE :scope
 GROUP BY 1
 """)
 

@@ -3,8 +3,8 @@
 R5: a development-type household meets its target with an active income-generating measure or a
 member in stable non-agricultural employment; a relief-type household only when covered by an
 active dibao grant (應保盡保). R6 (定期全面核查): every registered household needs an income
-assessment for each year it is registered. Status, support type and the R5 facts are computed
-in SQL for every household at once; the decision itself is the pure rule `support.target_met`.
+assessment for each year it is registered. Status, support type and the R5 decision are the ones
+the rules wrote into the households' timelines (`support.target_met`, evaluated per segment).
 """
 
 from __future__ import annotations
@@ -17,19 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.auth.scoping import ensure_in_region, region_filter, region_prefix
-from app.households.coverage import dibao_coverage
-from app.households.sql import attribute_sql, current_member_sql, development_sql, status_sql
-from app.models.households import (
-    Household,
-    HouseholdAssessment,
-    HouseholdEvent,
-    HouseholdMeasure,
-    HouseholdMember,
-    MemberAttributeVersion,
-)
-from app.policy.support import DEVELOPMENT, RELIEF, target_met
-
-COVERAGE_SLICE = 5000
+from app.models.households import Household, HouseholdAssessment, HouseholdEvent
+from app.models.timelines import HouseholdTimeline
+from app.policy.support import DEVELOPMENT
 
 
 class Reason(BaseModel):
@@ -78,17 +68,6 @@ class AnnualVerification(BaseModel):
     households: list[MissingAssessment]
 
 
-def _employment_sql(on: date):
-    employed = attribute_sql(MemberAttributeVersion.stable_nonfarm_employment, on)
-    return exists().where(current_member_sql(on), employed.is_(True))
-
-
-def _measure_sql(on: date):
-    x = HouseholdMeasure
-    return exists().where(x.household_id == Household.id, x.income_generating.is_(True),
-                          x.start_date <= on, or_(x.end_date.is_(None), x.end_date >= on))
-
-
 def _scope(principal: Principal, region_code: str):
     ensure_in_region(principal, region_code, "region")
     return and_(region_filter(principal, Household.village_code),
@@ -97,53 +76,47 @@ def _scope(principal: Principal, region_code: str):
 
 async def targets(session: AsyncSession, principal: Principal, region_code: str, on: date,
                   limit: int) -> TargetsReport:
+    """R5 (八) for every household registered on `on`: the decision the rule wrote into the
+    household's timeline, read with `valid @> on`."""
+    t = HouseholdTimeline
     rows = (await session.execute(
-        select(Household.id, Household.village_code,
-               development_sql(on).label("development"),
-               _measure_sql(on).label("measure"), _employment_sql(on).label("employment"))
-        .where(_scope(principal, region_code), status_sql(on) == "registered")
-        .order_by(Household.village_code, Household.id))).all()
-    # Current members of the relief-type households, selected in SQL (no bind per household),
-    # then asked for dibao coverage in slices that stay under the driver's parameter limit.
-    relief = (select(Household.id).where(_scope(principal, region_code),
-                                         status_sql(on) == "registered", ~development_sql(on)))
-    members = (await session.execute(
-        select(HouseholdMember.id, HouseholdMember.household_id)
-        .where(HouseholdMember.household_id.in_(relief.scalar_subquery()),
-               HouseholdMember.joined_on <= on,
-               or_(HouseholdMember.left_on.is_(None), HouseholdMember.left_on > on)))).all()
-    covered_members: dict = {}
-    for i in range(0, len(members), COVERAGE_SLICE):
-        covered_members |= await dibao_coverage(
-            session, [m.id for m in members[i:i + COVERAGE_SLICE]], on)
-    covered = {m.household_id for m in members if m.id in covered_members}
-
+        select(t.household_id, t.village_code, t.support_type, t.target_met, t.answers)
+        .join(Household, Household.id == t.household_id)
+        .where(_scope(principal, region_code), t.valid.contains(on), t.status == "registered")
+        .order_by(t.village_code, t.household_id))).all()
     short: list[ShortHousehold] = []
     districts: dict[str, DistrictTargets] = {}
     met_count = 0
     for r in rows:
-        kind = DEVELOPMENT if r.development else RELIEF
-        decision = target_met(kind, bool(r.measure), bool(r.employment), r.id in covered)
         d = districts.setdefault(r.village_code[:6] + "000000", DistrictTargets(
             district_code=r.village_code[:6] + "000000", registered=0, development=0,
             development_met=0, relief=0, relief_met=0))
         d.registered += 1
-        if kind == DEVELOPMENT:
+        if r.support_type == DEVELOPMENT:
             d.development += 1
-            d.development_met += decision.ok
+            d.development_met += r.target_met
         else:
             d.relief += 1
-            d.relief_met += decision.ok
-        if decision.ok:
+            d.relief_met += r.target_met
+        if r.target_met:
             met_count += 1
         elif len(short) < limit:
-            reasons = [*decision.reasons, *(f.reason for f in decision.refusals)]
-            short.append(ShortHousehold(household_id=str(r.id), village_code=r.village_code,
-                                        support_type=kind,
-                                        reasons=[Reason(**x.as_dict()) for x in reasons]))
+            refusals = [{k: v for k, v in x.items() if k != "code"}
+                        for x in r.answers["target_refusals"]]
+            reasons = [*r.answers["target_reasons"], *refusals]
+            short.append(ShortHousehold(household_id=str(r.household_id),
+                                        village_code=r.village_code, support_type=r.support_type,
+                                        reasons=[Reason(**x) for x in reasons]))
     return TargetsReport(region_code=region_code, as_of=on, registered=len(rows), met=met_count,
                          short=len(rows) - met_count, households_short=short,
                          by_district=sorted(districts.values(), key=lambda d: d.district_code))
+
+
+def _registered_on(on: date):
+    """R6 on `on`, as the household's timeline answers it."""
+    t = HouseholdTimeline
+    return exists().where(t.household_id == Household.id, t.valid.contains(on),
+                          t.status == "registered")
 
 
 async def annual_verification(session: AsyncSession, principal: Principal, region_code: str,
@@ -155,7 +128,7 @@ async def annual_verification(session: AsyncSession, principal: Principal, regio
                              extract("year", e.occurred_on) == year)
     assessed = exists().where(HouseholdAssessment.household_id == Household.id,
                               HouseholdAssessment.year == year)
-    registered = or_(status_sql(first) == "registered", entered)
+    registered = or_(_registered_on(first), entered)
     base = select(Household.id, Household.village_code, Household.registered_on).where(
         _scope(principal, region_code), registered)
     total = await session.scalar(select(func.count()).select_from(base.subquery()))

@@ -8,10 +8,12 @@ import uuid
 
 from sqlalchemy import text
 
-from app.households import facts
+from app.timelines import store as timeline_store
 from tests.conftest import assert_problem
+from tests.dibao.helpers import approved_case, set_standard
 from tests.households.factories import (
     add_assessment,
+    assessment,
     exit_household,
     household_body,
     make_village,
@@ -44,27 +46,26 @@ async def test_retention_length_is_the_one_stored_on_the_exit_event(client, admi
         assert months == 24
         # As if the exit had been decided under a 12-month rule: that length governs it.
         await s.execute(text("UPDATE household_event SET retention_months=12 WHERE kind='exit'"))
+        # Written around the services: the timelines are rebuilt, as after any data repair.
+        await s.run_sync(timeline_store.rebuild)
         await s.commit()
     r = await client.get(f"/api/v1/households/{hh['id']}/entitlements?as_of=2018-07-01",
                          headers=admin)
     assert r.json()["retention"] == {"exit_date": "2017-06-30", "retention_end": "2018-06-30"}
 
 
-async def test_dibao_coverage_hook_feeds_r5_and_e2(client, admin, monkeypatch):
+async def test_dibao_coverage_feeds_r5_and_e2(client, admin):
+    await set_standard(client, admin)
     hh = await register_household(client, admin, V, members=[
-        member("02", birth="19400101", labour_capacity="none")])
+        member("02", birth="19400101", labour_capacity="none")],
+        assessment_=assessment(2015, wage="3000.00", business="0.00", transfer="0.00"))
     head = hh["members"][0]["id"]
-
-    async def covered(session, member_ids, on):
-        return {m: "dibao grant 2016-05 onward" for m in member_ids
-                if str(m) == head and on.isoformat() >= "2016-05-01"}
-
-    monkeypatch.setattr(facts, "dibao_coverage", covered)
+    case = await approved_case(client, admin, hh["id"])  # grant from 2016-05
     r = await client.get(f"/api/v1/households/{hh['id']}/entitlements?as_of=2016-06-01",
                          headers=admin)
     e2 = next(i for i in r.json()["items"] if i["code"] == "medical_premium_full")
     assert (e2["eligible"], e2["basis"]) == (True, "direct")
-    assert "dibao grant 2016-05 onward" in e2["reasons"][-1]["detail"]
+    assert f"dibao grant 2016-05 onward (case {case['id']})" in e2["reasons"][-1]["detail"]
     await add_assessment(client, admin, hh["id"], 2016, "9000.00", assessed_on="2017-06-01")
     r = await client.post(f"/api/v1/households/{hh['id']}/exit", headers=admin, json={
         "exit_date": "2017-06-30", "signed_by_member_id": head, "signed_on": "2017-06-25"})

@@ -107,15 +107,31 @@ def new_member(settings: Settings, household_id: uuid.UUID, parsed: ids.ParsedId
 async def present_member(session: AsyncSession, settings: Settings, principal: Principal,
                          rec: HouseholdRecord, m: HouseholdMember, on: date) -> MemberOut:
     """A member as of `on`: ID number masked unless `pii:read` (then the read is audited)."""
-    number = pii.decrypt(settings, m.id_number_enc)
-    if principal.has("pii:read"):
-        await record(session, principal, "pii.read", "household_member", m.id,
-                     after={"household_id": m.household_id, "field": "id_number"},
-                     region_code=rec.household.village_code)
-        shown = number
-    else:
-        shown = ids.mask_id(number)
-    v = attributes_on(rec, m.id, on)
+    return (await present_members(session, settings, principal, rec.household,
+                                  [(m, attributes_on(rec, m.id, on))], on))[0]
+
+
+async def present_members(session: AsyncSession, settings: Settings, principal: Principal,
+                          household: Household, members: list[tuple], on: date) -> list[MemberOut]:
+    """Members as of `on`, each with the attribute version in force then (or None): ID numbers
+    masked unless `pii:read`; then one audit row names every person whose number was shown."""
+    unmasked = principal.has("pii:read")
+    out = []
+    for m, v in members:
+        number = pii.decrypt(settings, m.id_number_enc)
+        out.append(member_out(m, number if unmasked else ids.mask_id(number), v, on))
+    if unmasked and members:
+        person_ids = [m.id for m, _ in members]
+        entity = ("household_member", person_ids[0]) if len(person_ids) == 1 else (
+            "household", household.id)
+        await record(session, principal, "pii.read", *entity,
+                     after={"household_id": household.id, "field": "id_number",
+                            "person_ids": person_ids},
+                     region_code=household.village_code)
+    return out
+
+
+def member_out(m: HouseholdMember, shown: str, v, on: date) -> MemberOut:
     return MemberOut(
         id=m.id, household_id=m.household_id, name=m.name, id_number=shown,
         birth_date=m.birth_date, sex=m.sex, relation=m.relation, joined_on=m.joined_on,

@@ -1,4 +1,5 @@
-"""Entitlements (section 3 + R7) of a household or a person, as of any date."""
+"""Entitlements (section 3 + R7) of a household or a person, as of any date: the answers the
+rules wrote into the timelines, read with `valid @> on`."""
 
 from __future__ import annotations
 
@@ -10,19 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.config import Settings
 from app.errors import NotFound
-from app.households.facts import household_facts, status_of
 from app.households.schemas import EntitlementOut, EntitlementsOut, LookupHouseholdOut, LookupOut
-from app.households.service.common import parse_id, present_member, scoped_record
+from app.households.service import answers
+from app.households.service.common import parse_id, present_members
 from app.households.service.members import membership_on, memberships_by_number
-from app.policy.entitlements import entitlements_answer
 
 
 async def household_entitlements(session: AsyncSession, principal: Principal,
                                  household_id: uuid.UUID, on: date) -> EntitlementsOut:
     """Every catalogue code for every member on `on` and the household, with reasons."""
-    rec = await scoped_record(session, principal, household_id)
-    facts = await household_facts(session, rec, on)
-    return EntitlementsOut.model_validate(entitlements_answer(facts, on))
+    seg = await answers.segment(session, principal, household_id, on)
+    members = await answers.member_segments(session, household_id, on)
+    return EntitlementsOut.model_validate(answers.entitlements_answer(seg, members, on))
 
 
 async def lookup_person(session: AsyncSession, settings: Settings, principal: Principal,
@@ -34,14 +34,16 @@ async def lookup_person(session: AsyncSession, settings: Settings, principal: Pr
                                                        parsed.number), on)
     if member is None:
         raise NotFound("person.not_found", "No household in your region holds this ID number.")
-    rec = await scoped_record(session, principal, member.household_id)
-    facts = await household_facts(session, rec, on)
-    answer = entitlements_answer(facts, on)
-    items = [EntitlementOut.model_validate(i) for i in answer["items"]
-             if i["person_id"] == member.id]
-    h = rec.household
+    seg = await answers.segment(session, principal, member.household_id, on)
+    rows = await answers.member_segments(session, member.household_id, on, only_member=member.id)
+    _m, p = rows[0]
+    items = [EntitlementOut.model_validate(i) for i in answers.render_person(p, on)]
+    person = (await present_members(session, settings, principal, seg.household,
+                                    [(member, answers.attributes_of(p.attributes if p else None))],
+                                    on))[0]
+    h = seg.household
     return LookupOut(
-        as_of=on, person=await present_member(session, settings, principal, rec, member, on),
+        as_of=on, person=person,
         household=LookupHouseholdOut(id=h.id, village_code=h.village_code,
-                                     status=status_of(rec, on)),
+                                     status=seg.timeline.status),
         entitlements=items)

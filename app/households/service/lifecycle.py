@@ -19,9 +19,9 @@ from app.households.facts import (
     assessment_on,
     lifecycle_events,
     retention_of_exit,
-    target_on,
 )
 from app.households.schemas import EventOut, RetentionOut
+from app.households.service import answers
 from app.households.service.common import field_error, scoped_record, touch
 from app.kit.dates import today
 from app.kit.pagination import PageParams, paginate
@@ -94,7 +94,7 @@ async def exit_household(session: AsyncSession, principal: Principal, household_
     signer = _signer(rec, data.signed_by_member_id)
     a = assessment_on(rec, on)
     line = await line_in_force(session, rec.household.village_code, on)
-    target = await target_on(session, rec, on)
+    target = await answers.target_on(session, household_id, on)
     decision = lifecycle.check_exit(
         exit_date=on, assessment=assessment_in_force(assessment_facts(rec), on),
         persons=a.persons if a else 1, line=line, target=target, signer=signer,

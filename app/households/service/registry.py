@@ -6,24 +6,18 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import pii
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.auth.scoping import in_region, region_filter, region_prefix
+from app.auth.scoping import ensure_in_region, in_region, region_filter, region_prefix
 from app.config import Settings
 from app.errors import refusal_error
 from app.events.service import emit
-from app.households.facts import (
-    HouseholdRecord,
-    assessment_on,
-    retention_on,
-    status_of,
-    support_type_on,
-)
 from app.households.schemas import CausesOut, HouseholdItem, HouseholdOut, RetentionOut
+from app.households.service import answers
 from app.households.service.common import (
     assessment_out,
     ensure_number_free,
@@ -32,11 +26,10 @@ from app.households.service.common import (
     net_income,
     new_member,
     parse_id,
-    present_member,
+    present_members,
     scoped_record,
     touch,
 )
-from app.households.sql import development_sql, status_sql
 from app.kit.pagination import PageParams, paginate
 from app.models.households import (
     Household,
@@ -45,6 +38,7 @@ from app.models.households import (
     MemberAttributeVersion,
 )
 from app.models.regions import Region
+from app.models.timelines import HouseholdTimeline
 from app.policy import lifecycle
 from app.policy.household_shape import check_heads
 from app.policy.income import AssessmentFacts, default_assessed_on
@@ -143,36 +137,40 @@ async def register_household(session: AsyncSession, settings: Settings, principa
                  after=summary, region_code=household.village_code)
     await emit(session, "household.registered", "household", household.id,
                household.village_code, {"id": household.id, **summary})
-    rec = await scoped_record(session, principal, household.id)
-    return await household_out(session, settings, principal, rec, data.registered_on)
+    return await household_out(session, settings, principal, household.id, data.registered_on)
 
 
 async def household_out(session: AsyncSession, settings: Settings, principal: Principal,
-                        rec: HouseholdRecord, on: date) -> HouseholdOut:
-    """The household answer as of `on` (status, support type, members, retention)."""
-    h = rec.household
-    kind, _ = support_type_on(rec, on)
-    latest = assessment_on(rec, on)
-    retention = retention_on(rec, on)
-    members = [await present_member(session, settings, principal, rec, m, on) for m in rec.members]
+                        household_id: uuid.UUID, on: date) -> HouseholdOut:
+    """The household answer as of `on` (status, support type, members, retention), read from
+    its timeline: two statements, and one audit row when ID numbers are shown unmasked."""
+    seg = await answers.segment(session, principal, household_id, on)
+    h, t = seg.household, seg.timeline
+    rows = await answers.member_segments(session, household_id, on)
+    members = await present_members(
+        session, settings, principal, h, [(m, answers.attributes_of(p.attributes if p else None))
+                                          for m, p in rows], on)
+    retention = answers.retention_of(t)
     return HouseholdOut(
         id=h.id, village_code=h.village_code, group=h.group_name, address=h.address, as_of=on,
-        status=status_of(rec, on), support_type=kind, registered_on=h.registered_on,
+        status=t.status, support_type=t.support_type, registered_on=h.registered_on,
         causes=CausesOut(main=h.cause_main, others=list(h.cause_others)), members=members,
-        latest_assessment=assessment_out(latest) if latest else None,
-        retention=RetentionOut(**retention.as_dict()) if retention else None, version=h.version)
+        latest_assessment=assessment_out(seg.assessment) if seg.assessment else None,
+        retention=RetentionOut(**retention) if retention else None, version=h.version)
 
 
 async def get_household(session: AsyncSession, settings: Settings, principal: Principal,
                         household_id: uuid.UUID, on: date) -> HouseholdOut:
-    rec = await scoped_record(session, principal, household_id)
-    return await household_out(session, settings, principal, rec, on)
+    return await household_out(session, settings, principal, household_id, on)
 
 
 async def household_version(session: AsyncSession, principal: Principal,
                             household_id: uuid.UUID) -> int:
     """The current version (ETag) of a household in the caller's region."""
-    return (await scoped_record(session, principal, household_id)).household.version
+    row = (await session.execute(select(Household.village_code, Household.version)
+                                 .where(Household.id == household_id))).one_or_none()
+    ensure_in_region(principal, row.village_code if row else None, "household")
+    return row.version
 
 
 async def patch_household(session: AsyncSession, settings: Settings, principal: Principal,
@@ -203,29 +201,27 @@ async def patch_household(session: AsyncSession, settings: Settings, principal: 
                  after=after, region_code=h.village_code)
     await emit(session, "household.updated", "household", h.id, h.village_code,
                {"id": h.id, "version": h.version, **after})
-    return await household_out(session, settings, principal, rec, on)
+    return await household_out(session, settings, principal, h.id, on)
 
 
 async def list_households(session: AsyncSession, principal: Principal, params: PageParams, *,
                           on: date, region_code: str | None, status: str | None,
                           support_type: str | None) -> tuple[list[HouseholdItem], str | None]:
-    """Households in the caller's region, with status and support type as of `on` (in SQL, so
-    filters and keyset pagination stay exact)."""
-    status_col = status_sql(on).label("status")
-    dev_col = development_sql(on).label("development")
-    stmt = select(Household.id, Household.village_code, Household.group_name,
-                  Household.registered_on, Household.version, status_col, dev_col).where(
-        region_filter(principal, Household.village_code))
+    """Households in the caller's region, with status and support type as of `on`: read from
+    their timelines (`valid @> on`), so filters and keyset pagination stay exact."""
+    t = HouseholdTimeline
+    stmt = (select(Household.id, Household.village_code, Household.group_name,
+                   Household.registered_on, Household.version, t.status, t.support_type)
+            .join(t, and_(t.household_id == Household.id, t.valid.contains(on)))
+            .where(region_filter(principal, Household.village_code)))
     if region_code:
         stmt = stmt.where(Household.village_code.like(f"{region_prefix(region_code)}%"))
     if status:
-        stmt = stmt.where(status_sql(on) == status)
+        stmt = stmt.where(t.status == status)
     if support_type:
-        dev = development_sql(on)
-        stmt = stmt.where(dev if support_type == "development" else ~dev)
+        stmt = stmt.where(t.support_type == support_type)
     rows, cursor = await paginate(session, stmt, [Household.id], params, scalars=False)
     items = [HouseholdItem(id=r.id, village_code=r.village_code, group=r.group_name,
                            registered_on=r.registered_on, status=r.status,
-                           support_type="development" if r.development else "relief",
-                           version=r.version) for r in rows]
+                           support_type=r.support_type, version=r.version) for r in rows]
     return items, cursor

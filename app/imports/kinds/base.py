@@ -75,6 +75,9 @@ class Kind:
     fields: ClassVar[tuple[str, ...]]
     required: ClassVar[tuple[str, ...]]
     tables: ClassVar[tuple[StageTable, ...]]
+    # SQL naming the households whose facts `merge` wrote (their timelines are rewritten in the
+    # same transaction); None for kinds that write no household facts.
+    merged_households: ClassVar[str | None] = None
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx

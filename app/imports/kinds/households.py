@@ -157,6 +157,7 @@ async def load_poverty_lines(ctx, villages: set[str]) -> None:
 
 
 class Households(Kind):
+    merged_households = "SELECT id FROM stg_household WHERE NOT rejected"
     name = "households"
     fields = HOUSEHOLD_FIELDS + MEMBER_FIELDS
     required = ("household_key", "village_code", "registered_on", "cause_main", "assessment_year",

@@ -109,6 +109,7 @@ async def mark_rejected(kind: Kind, table: str, line_column: str = "line") -> No
 
 
 class Members(Kind):
+    merged_households = "SELECT DISTINCT ref_id FROM stg_member WHERE NOT rejected"
     name = "members"
     fields = ("household_id", "head_id_number", *MEMBER_FIELDS)
     required = ("name", "id_number", "relation", "labour_capacity", "health")
@@ -193,6 +194,7 @@ _ASSESSMENT_FIELDS = {"assessment_year": "year", "wage_income": "wage_income",
 
 
 class Assessments(Kind):
+    merged_households = "SELECT DISTINCT ref_id FROM stg_assessment_out"
     name = "assessments"
     fields = ("household_id", "head_id_number", *_ASSESSMENT_FIELDS)
     required = ("assessment_year",)
@@ -242,13 +244,13 @@ class Assessments(Kind):
 
 
 ASSESSMENT_STEPS = (
-    # R1: persons default to the members on the assessment date, else the current ones, else 1;
+    # R1: persons default to the members on the assessment date (the household's timeline), else
+    # the current ones, else 1;
     # R8: a later row of the same household and year is the next version.
     """CREATE TEMP TABLE stg_assessment_out ON COMMIT DROP AS
        SELECT gen_random_uuid() AS id, a.*, coalesce(a.persons,
-                  nullif((SELECT count(*) FROM household_member m WHERE m.household_id = a.ref_id
-                          AND m.joined_on <= a.assessed_on
-                          AND (m.left_on IS NULL OR m.left_on > a.assessed_on)), 0),
+                  nullif((SELECT t.persons FROM household_timeline t
+                          WHERE t.household_id = a.ref_id AND t.valid @> a.assessed_on), 0),
                   nullif((SELECT count(*) FROM household_member m WHERE m.household_id = a.ref_id
                           AND m.left_on IS NULL), 0), 1) AS n_persons,
               coalesce((SELECT max(version) FROM household_assessment x

@@ -1,9 +1,9 @@
 """Roster generation (十三, I2, I4): set-based, idempotent, never altering confirmed rows.
 
 One generation, for the caller's region: lock the scheme row (concurrent generations and
-confirmations of the same roster serialise on it), load the facts of every candidate household in
-chunks (`app.insurance.facts`), evaluate them in Python, diff against the stored rows with the
-pure `roster_diff`, and write each kind of change with ONE statement over unnest() arrays, its
+confirmations of the same roster serialise on it), read every eligible person with basis and
+reasons from the person timelines (one query: the rules wrote the answers), diff against the stored
+rows with the pure `roster_diff`, and write each kind of change with ONE statement over unnest() arrays, its
 history rows in the same statement. Every UPDATE repeats the state it expects, so a row is only
 ever moved from the state the diff saw.
 """
@@ -24,8 +24,7 @@ from app.auth.principal import Principal
 from app.auth.scoping import principal_prefix
 from app.errors import NotFound
 from app.events.service import emit
-from app.insurance.evaluation import Candidate, Pricing, eligible_in
-from app.insurance.facts import roster_facts
+from app.insurance.evaluation import Candidate, Pricing, eligible_on
 from app.insurance.service.schemes import get_scheme, scheme_shares
 from app.models.insurance import InsuranceRosterRun, InsuranceScheme
 from app.policy.insurance import CONFIRMED, PENDING, WITHDRAWN, roster_diff, share_amounts
@@ -148,10 +147,7 @@ async def _write(session: AsyncSession, stmt, params: dict, base: dict) -> int:
 async def eligible_candidates(session: AsyncSession, on: date, prefix: str,
                               kind: str) -> dict[uuid.UUID, Candidate]:
     """(I2) every person under `prefix` eligible on `on` for the scheme kind, set-based."""
-    eligible: dict[uuid.UUID, Candidate] = {}
-    async for chunk in roster_facts(session, on, prefix):
-        eligible.update(eligible_in(chunk, on, kind))
-    return eligible
+    return await eligible_on(session, on, prefix, kind)
 
 
 async def generate_roster(session: AsyncSession, principal: Principal, year: int,

@@ -1,13 +1,16 @@
-"""The roster's set-based facts loader answers exactly what the registry's per-household loader
-answers (app.households.facts.load_household_facts), on every date asked."""
+"""The roster reads who is eligible from the person timelines: exactly what the rules answer when
+evaluated directly on the stored history (app.policy.timeline.facts_on), on every date asked."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
 
-from app.households.facts import load_household_facts
-from app.insurance.facts import candidate_households, facts_of_records, load_records
+from app.insurance.evaluation import CODE_OF_KIND, eligible_on
+from app.policy.entitlements import evaluate
+from app.policy.insurance import BASIC_MEDICAL
+from app.policy.timeline import facts_on
+from app.timelines import store
 from tests.households.factories import exit_household, member, register_household
 
 VILLAGE = "321283100201"
@@ -36,22 +39,20 @@ async def _households(client, admin) -> list[uuid.UUID]:
     return [uuid.UUID(h["id"]) for h in (registered, retained, gone)]
 
 
-async def test_bulk_facts_equal_the_registry_facts_on_every_date(client, admin, session):
+async def test_roster_eligibility_read_from_timelines_is_what_the_rules_answer(client, admin,
+                                                                                session):
     ids = await _households(client, admin)
-    records = await load_records(session, ids)
-    assert {r.household.id for r in records} == set(ids)
+    code = CODE_OF_KIND[BASIC_MEDICAL]
     for on in (date(2016, 6, 1), date(2017, 7, 1), date(2018, 6, 1), date(2018, 12, 1),
                date(2019, 1, 1), date(2019, 7, 2)):
-        bulk = {item.facts.household_id: item.facts
-                for item in await facts_of_records(session, records, on)}
-        for hid in ids:
-            assert bulk[hid] == await load_household_facts(session, hid, on), (hid, on)
-
-
-async def test_candidates_are_registered_or_exited_within_retention(client, admin, session):
-    registered, retained, gone = await _households(client, admin)
-    found = set(await candidate_households(session, date(2019, 1, 1), "321283"))
-    assert found == {registered, retained}
-    assert set(await candidate_households(session, date(2019, 1, 1), "321202")) == set()
-    assert set(await candidate_households(session, date(2016, 6, 1), "3212")) == {
-        registered, retained, gone}
+        got = await eligible_on(session, on, "3212", BASIC_MEDICAL)
+        want = {}
+        for h in await session.run_sync(store.load_histories, ids):
+            for e in evaluate(facts_on(h, on), on, codes=frozenset({code})):
+                if e.eligible:
+                    want[e.person_id] = (h.household.id, e.basis, [r.as_dict() for r in e.reasons])
+        assert {k: (c.household_id, c.basis, c.reasons) for k, c in got.items()} == want, on
+    # registered and retained persons on 2019-01-01; the household exited 2016-12-01 is gone
+    on_2019 = await eligible_on(session, date(2019, 1, 1), "3212", BASIC_MEDICAL)
+    assert {c.household_id for c in on_2019.values()} == set(ids[:2])
+    assert await eligible_on(session, date(2019, 1, 1), "321202", BASIC_MEDICAL) == {}

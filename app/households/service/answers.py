@@ -1,0 +1,124 @@
+"""Reading a household's answers as of a date from its timeline (`valid @> on`).
+
+The rules wrote the answers (app/policy/timeline.py, stored by app.timelines in the same
+transaction as the facts); these reads only look them up: one statement for the household with
+its segment and the assessment in force, one for its members with theirs. Stored reasons carry
+`{on}` and `{age}`, put back by `render`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from types import SimpleNamespace
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.principal import Principal
+from app.auth.scoping import ensure_in_region
+from app.errors import DomainError
+from app.models.households import Household, HouseholdAssessment, HouseholdMember
+from app.models.timelines import HouseholdTimeline, PersonTimeline
+from app.policy.reasons import Decision, Reason, Refusal, day
+from app.policy.timeline import render
+
+
+class TimelineMissing(DomainError):
+    """The household's timeline was never built (data written around the services)."""
+
+    def __init__(self, household_id: uuid.UUID) -> None:
+        super().__init__("household.timeline_missing",
+                         f"household {household_id} has no timeline: run "
+                         "`xiaokang rebuild-timelines`", status=503)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    household: Household
+    timeline: HouseholdTimeline
+    assessment: HouseholdAssessment | None
+
+
+async def segment(session: AsyncSession, principal: Principal, household_id: uuid.UUID,
+                  on: date) -> Segment:
+    """The household (404 outside the caller's region), its answers on `on` and the assessment
+    in force then: one statement."""
+    t = HouseholdTimeline
+    row = (await session.execute(
+        select(Household, t, HouseholdAssessment)
+        .outerjoin(t, and_(t.household_id == Household.id, t.valid.contains(on)))
+        .outerjoin(HouseholdAssessment, HouseholdAssessment.id == t.assessment_id)
+        .where(Household.id == household_id))).one_or_none()
+    ensure_in_region(principal, row[0].village_code if row else None, "household")
+    if row[1] is None:
+        raise TimelineMissing(household_id)
+    return Segment(row[0], row[1], row[2])
+
+
+async def target_on(session: AsyncSession, household_id: uuid.UUID, on: date) -> Decision:
+    """R5 (八) on `on`: the decision `support.target_met` wrote into the household's timeline."""
+    t = (await session.scalars(select(HouseholdTimeline).where(
+        HouseholdTimeline.household_id == household_id,
+        HouseholdTimeline.valid.contains(on)))).one_or_none()
+    if t is None:
+        raise TimelineMissing(household_id)
+    refusals = tuple(Refusal(r["code"], Reason(r["rule"], r["clause"], r["detail"]))
+                     for r in t.answers["target_refusals"])
+    return Decision(t.target_met, tuple(Reason(**r) for r in t.answers["target_reasons"]),
+                    refusals)
+
+
+def attributes_of(stored: dict | None):
+    """The stored attribute version as the presenters read a version row."""
+    if stored is None:
+        return None
+    tekun = stored.get("tekun_since")
+    return SimpleNamespace(**{**stored,
+                              "effective_from": date.fromisoformat(stored["effective_from"]),
+                              "tekun_since": date.fromisoformat(tekun) if tekun else None})
+
+
+async def member_segments(session: AsyncSession, household_id: uuid.UUID, on: date,
+                          *, only_member: uuid.UUID | None = None) -> list:
+    """Every member of the household (record order) with their segment on `on`: one statement."""
+    p = PersonTimeline
+    stmt = (select(HouseholdMember, p)
+            .outerjoin(p, and_(p.person_id == HouseholdMember.id, p.valid.contains(on)))
+            .where(HouseholdMember.household_id == household_id)
+            .order_by(HouseholdMember.joined_on, HouseholdMember.relation, HouseholdMember.id))
+    if only_member is not None:
+        stmt = stmt.where(HouseholdMember.id == only_member)
+    return list((await session.execute(stmt)).all())
+
+
+def render_person(p: PersonTimeline | None, on: date) -> list[dict]:
+    """A current member's person-level items on `on` (none for someone not a member then)."""
+    if p is None or not p.is_member:
+        return []
+    return render(p.entitlements, on, p.person_id, p.birth_date)
+
+
+def entitlement_items(members: list, seg: Segment, on: date) -> list[dict]:
+    """Section 3 + R7 items on `on` in the order the rules give them: each current member's,
+    then the household's."""
+    items: list[dict] = []
+    for _m, p in members:
+        items.extend(render_person(p, on))
+    items.extend(render(seg.timeline.answers["entitlements"], on))
+    return items
+
+
+def retention_of(t: HouseholdTimeline) -> dict | None:
+    """R7 (八): {exit_date, retention_end} while the household is exited."""
+    if t.status == "exited" and t.exit_date and t.retention_end:
+        return {"exit_date": day(t.exit_date), "retention_end": day(t.retention_end)}
+    return None
+
+
+def entitlements_answer(seg: Segment, members: list, on: date) -> dict:
+    """The body of GET …/entitlements from the stored answers."""
+    return {"household_id": seg.household.id, "as_of": day(on), "status": seg.timeline.status,
+            "retention": retention_of(seg.timeline),
+            "items": entitlement_items(members, seg, on)}

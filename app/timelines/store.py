@@ -1,0 +1,254 @@
+"""Loading households' histories set-wise, and writing, rebuilding and checking their timelines.
+
+Synchronous on purpose: these functions run on the ORM `Session` inside the async session's own
+greenlet (`AsyncSession.run_sync`, or the `before_commit` hook of `track`), so they write in the
+same transaction as the facts that changed. A handful of queries per chunk of households, never
+one per household; rows go in with COPY.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import date
+
+from asyncpg import Range
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from sqlalchemy.util import await_only
+
+from app.policy.history import (
+    AssessmentRow,
+    AttributeRow,
+    EventRow,
+    GrantRow,
+    HouseholdHistory,
+    HouseholdRef,
+    MeasureRow,
+    MemberRow,
+)
+from app.policy.lines import CITY_REGION_CODE, LineVersion, district_code_of
+from app.policy.timeline import Timeline, build
+
+CHUNK = 1000
+
+_Q = {
+    "households": "SELECT id, village_code FROM household WHERE id = ANY(:ids) ORDER BY id",
+    "events": """SELECT household_id, kind, occurred_on, seq, retention_months
+                 FROM household_event WHERE household_id = ANY(:ids)
+                 ORDER BY household_id, occurred_on, seq""",
+    "members": """SELECT id, household_id, birth_date, joined_on, left_on FROM household_member
+                  WHERE household_id = ANY(:ids) ORDER BY household_id, joined_on, relation, id""",
+    "versions": """SELECT v.id, v.member_id, v.effective_from, v.labour_capacity, v.health,
+                          v.disability_category, v.disability_grade, v.in_school,
+                          v.stable_nonfarm_employment, v.tekun_since
+                   FROM member_attribute_version v JOIN household_member m ON m.id = v.member_id
+                   WHERE m.household_id = ANY(:ids) ORDER BY v.effective_from, v.id""",
+    "assessments": """SELECT id, household_id, year, assessed_on, version, wage_income,
+                             business_income, property_income, transfer_income, production_costs
+                      FROM household_assessment WHERE household_id = ANY(:ids)
+                      ORDER BY household_id, year, version""",
+    "measures": """SELECT household_id, start_date, end_date, income_generating
+                   FROM household_measure WHERE household_id = ANY(:ids)
+                   ORDER BY household_id, start_date, id""",
+    "cases": """SELECT id, household_id, start_month, single_person_member_id FROM dibao_case
+                WHERE household_id = ANY(:ids) ORDER BY household_id, created_at, id""",
+    "steps": """SELECT s.case_id, s.action, s.on FROM dibao_case_step s
+                JOIN dibao_case c ON c.id = s.case_id
+                WHERE c.household_id = ANY(:ids) AND s.action <> 'apply'
+                ORDER BY s.case_id, s.seq""",
+    "lines": "SELECT region_code, effective_from, amount FROM poverty_line ORDER BY id",
+}
+
+
+def _rows(session: Session, name: str, ids: list) -> list:
+    return list(session.execute(text(_Q[name]), {"ids": ids}).all())
+
+
+def load_histories(session: Session, ids: Iterable[uuid.UUID]) -> list[HouseholdHistory]:
+    """The histories of these households, in nine queries."""
+    ids = list(ids)
+    if not ids:
+        return []
+    by: dict[str, dict] = {k: defaultdict(list) for k in ("events", "members", "assessments",
+                                                         "measures", "cases")}
+    for r in _rows(session, "events", ids):
+        by["events"][r.household_id].append(EventRow(r.kind, r.occurred_on, r.seq,
+                                                     r.retention_months))
+    for r in _rows(session, "members", ids):
+        by["members"][r.household_id].append(MemberRow(r.id, r.birth_date, r.joined_on, r.left_on))
+    versions: dict = defaultdict(list)
+    for r in _rows(session, "versions", ids):
+        versions[r.member_id].append(AttributeRow(
+            r.id, r.member_id, r.effective_from, r.labour_capacity, r.health,
+            r.disability_category, r.disability_grade, r.in_school,
+            r.stable_nonfarm_employment, r.tekun_since))
+    for r in _rows(session, "assessments", ids):
+        by["assessments"][r.household_id].append(AssessmentRow(
+            r.id, r.year, r.assessed_on, r.version, r.wage_income, r.business_income,
+            r.property_income, r.transfer_income, r.production_costs))
+    for r in _rows(session, "measures", ids):
+        by["measures"][r.household_id].append(MeasureRow(r.start_date, r.end_date,
+                                                         r.income_generating))
+    steps: dict = defaultdict(list)
+    for r in _rows(session, "steps", ids):
+        steps[r.case_id].append((r.action, r.on))
+    for r in _rows(session, "cases", ids):
+        by["cases"][r.household_id].append(GrantRow(r.id, r.start_month,
+                                                    r.single_person_member_id,
+                                                    tuple(steps.get(r.id, ()))))
+    lines = [LineVersion(r.region_code, r.effective_from, r.amount)
+             for r in session.execute(text(_Q["lines"])).all()]
+    out = []
+    for h in _rows(session, "households", ids):
+        members = by["members"].get(h.id, [])
+        codes = {CITY_REGION_CODE, district_code_of(h.village_code)}
+        out.append(HouseholdHistory(
+            household=HouseholdRef(h.id, h.village_code), events=by["events"].get(h.id, []),
+            members=members, versions={m.id: versions[m.id] for m in members if m.id in versions},
+            assessments=by["assessments"].get(h.id, []), measures=by["measures"].get(h.id, []),
+            grants=by["cases"].get(h.id, []),
+            lines=[line for line in lines if line.region_code in codes]))
+    return out
+
+
+HOUSEHOLD_COLUMNS = ("household_id", "valid", "village_code", "status", "support_type",
+                     "registered_on", "exit_date", "retention_end", "persons", "assessment_id",
+                     "assessment_year", "net_income", "per_capita_income", "line_amount",
+                     "line_region", "line_from", "target_met", "answers")
+PERSON_COLUMNS = ("person_id", "household_id", "valid", "ordinal", "birth_date", "is_member",
+                  "attributes", "dibao_covered", "dibao_detail", "entitlements")
+
+
+def _json(value) -> str:
+    return json.dumps(value, default=lambda v: v.isoformat() if isinstance(v, date) else str(v),
+                      ensure_ascii=False, sort_keys=True)
+
+
+def timeline_rows(tl: Timeline, village_code: str) -> tuple[list[tuple], list[tuple]]:
+    """The stored rows of a timeline, in the column order of HOUSEHOLD_/PERSON_COLUMNS."""
+    houses = [(tl.household_id, Range(s.valid_from, s.valid_to), village_code, s.status,
+               s.support_type, s.registered_on, s.exit_date, s.retention_end, s.persons,
+               s.assessment_id, s.assessment_year, s.net_income, s.per_capita_income,
+               s.line_amount, s.line_region, s.line_from, s.target_met,
+               _json({"support_reason": s.support_reason, "target_reasons": s.target_reasons,
+                      "target_refusals": s.target_refusals, "entitlements": s.entitlements}))
+              for s in tl.households]
+    order = {pid: i for i, pid in enumerate(dict.fromkeys(p.person_id for p in tl.persons))}
+    persons = [(p.person_id, tl.household_id, Range(p.valid_from, p.valid_to),
+                order[p.person_id], p.birth_date, p.is_member,
+                _json(p.attributes) if p.attributes is not None else None, p.dibao_covered,
+                p.dibao_detail, _json(p.entitlements)) for p in tl.persons]
+    return houses, persons
+
+
+def _driver(session: Session):
+    return session.connection().connection.driver_connection
+
+
+def _chunks(ids: list, size: int) -> Iterator[list]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def refresh(session: Session, household_ids: Iterable[uuid.UUID], chunk: int = CHUNK) -> int:
+    """Rewrite the timelines of these households from their facts; answers how many."""
+    ids = sorted(set(household_ids))
+    done = 0
+    for part in _chunks(ids, chunk):
+        histories = load_histories(session, part)
+        session.execute(text("DELETE FROM person_timeline WHERE household_id = ANY(:ids)"),
+                        {"ids": part})
+        session.execute(text("DELETE FROM household_timeline WHERE household_id = ANY(:ids)"),
+                        {"ids": part})
+        houses, persons = [], []
+        for h in histories:
+            hs, ps = timeline_rows(build(h), h.household.village_code)
+            houses += hs
+            persons += ps
+        conn = _driver(session)
+        if houses:
+            await_only(conn.copy_records_to_table("household_timeline", records=houses,
+                                                  columns=HOUSEHOLD_COLUMNS))
+        if persons:
+            await_only(conn.copy_records_to_table("person_timeline", records=persons,
+                                                  columns=PERSON_COLUMNS))
+        done += len(histories)
+    return done
+
+
+def households_under(session: Session, prefix: str | None) -> list[uuid.UUID]:
+    """Every household whose village code starts with `prefix` (all without one)."""
+    rows = session.execute(text("SELECT id FROM household WHERE village_code LIKE :p ORDER BY id"),
+                           {"p": f"{prefix or ''}%"})
+    return [r[0] for r in rows]
+
+
+def without_timeline(session: Session) -> list[uuid.UUID]:
+    """Households that have no timeline yet (data from before timelines existed)."""
+    return [r[0] for r in session.execute(text(
+        "SELECT id FROM household h WHERE NOT EXISTS "
+        "(SELECT 1 FROM household_timeline t WHERE t.household_id = h.id) ORDER BY id"))]
+
+
+def rebuild(session: Session, prefix: str | None = None, chunk: int = CHUNK) -> int:
+    """Rebuild the timelines of every household under `prefix` (all without one)."""
+    return refresh(session, households_under(session, prefix), chunk)
+
+
+def _stored(session: Session, ids: list) -> tuple[dict, dict]:
+    cols = ", ".join(c for c in HOUSEHOLD_COLUMNS if c != "valid")
+    houses: dict = defaultdict(list)
+    for r in session.execute(text(
+            f"SELECT lower(valid) AS lo, upper(valid) AS hi, {cols} FROM household_timeline "
+            "WHERE household_id = ANY(:ids) ORDER BY household_id, lower(valid) NULLS FIRST"),
+            {"ids": ids}).mappings():
+        houses[r["household_id"]].append(dict(r))
+    pcols = ", ".join(c for c in PERSON_COLUMNS if c != "valid")
+    persons: dict = defaultdict(list)
+    for r in session.execute(text(
+            f"SELECT lower(valid) AS lo, upper(valid) AS hi, {pcols} FROM person_timeline "
+            "WHERE household_id = ANY(:ids) "
+            "ORDER BY household_id, ordinal, lower(valid) NULLS FIRST"), {"ids": ids}).mappings():
+        persons[r["household_id"]].append(dict(r))
+    return houses, persons
+
+
+def _as_stored(columns: tuple[str, ...], row: tuple) -> dict:
+    out = dict(zip(columns, row, strict=True))
+    valid = out.pop("valid")
+    out["lo"], out["hi"] = valid.lower, valid.upper
+    for key in ("answers", "attributes", "entitlements"):
+        if isinstance(out.get(key), str):
+            out[key] = json.loads(out[key])
+    return out
+
+
+def differences(session: Session, prefix: str | None = None, chunk: int = CHUNK) -> list[str]:
+    """Households whose stored timeline differs from the one their facts give now, each named
+    with the first difference."""
+    out: list[str] = []
+    for part in _chunks(households_under(session, prefix), chunk):
+        houses, persons = _stored(session, part)
+        for h in load_histories(session, part):
+            hs, ps = timeline_rows(build(h), h.household.village_code)
+            want_h = [_as_stored(HOUSEHOLD_COLUMNS, r) for r in hs]
+            want_p = [_as_stored(PERSON_COLUMNS, r) for r in ps]
+            hid = h.household.id
+            for kind, want, have in (("household", want_h, houses.get(hid, [])),
+                                     ("person", want_p, persons.get(hid, []))):
+                if want != have:
+                    out.append(f"household {hid}: {kind} timeline {_first_difference(want, have)}")
+    return out
+
+
+def _first_difference(want: list[dict], have: list[dict]) -> str:
+    if len(want) != len(have):
+        return f"has {len(have)} segments stored, {len(want)} computed"
+    for i, (w, s) in enumerate(zip(want, have, strict=True)):
+        for key in w:
+            if w[key] != s.get(key):
+                return f"segment {i} ({w['lo']}..{w['hi']}): {key} stored {s.get(key)!r}, computed {w[key]!r}"
+    return "differs"
