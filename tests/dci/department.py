@@ -4,6 +4,7 @@ scheme of the README, written again here from the text, not imported), a callbac
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import re
@@ -62,6 +63,9 @@ class Department:
 
     def envelope(self, action: str, message: dict, total: int = 1, *, sign: bool = True,
                  **header: Any) -> dict:
+        """`header` overrides the defaults (`action_` the action, for a wrong one)."""
+        if "action_" in header:
+            header["action"] = header.pop("action_")
         h = {"version": "1.0.0", "message_id": uuid.uuid4().hex,
              "message_ts": datetime.now(UTC).isoformat(), "action": action,
              "sender_id": self.sender_id, "receiver_id": REGISTRY, "total_count": total,
@@ -74,7 +78,8 @@ class Department:
     def search(self, *criteria: dict, sign: bool = True, **header: Any) -> dict:
         ts = datetime.now(UTC).isoformat()
         items = [{"reference_id": f"ref-{i}", "timestamp": ts,
-                  "search_criteria": {"consent": {"purpose": {"code": "dibao-review"}}, **c}}
+                  "search_criteria": {"consent": {"purpose": {"code": "dibao-review"}},
+                                      **copy.deepcopy(c)}}
                  for i, c in enumerate(criteria)]
         return self.envelope("search", {"transaction_id": uuid.uuid4().hex,
                                         "search_request": items}, len(items), sign=sign,
