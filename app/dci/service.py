@@ -173,7 +173,8 @@ async def async_txn_status(session: AsyncSession, settings: Settings, env: Envel
     return str(own.id)
 
 
-def _subscription(env: Envelope, txn: DciTransaction, raw: Any, position: int) -> tuple[dict, DciSubscription | None]:
+def _subscription(env: Envelope, txn: DciTransaction, raw: Any, position: int
+                  ) -> tuple[dict, DciSubscription | None]:
     ref = raw.get("reference_id") if isinstance(raw, dict) else None
     base = {"reference_id": ref if isinstance(ref, str) else "", "timestamp": now_iso()}
     if not isinstance(ref, str) or not 1 <= len(ref) <= 99:
