@@ -106,6 +106,8 @@ class CallbackServer:
     def __init__(self) -> None:
         self.received: list[tuple[str, dict]] = []
         self.fail = 0
+        self.jwks: dict = {"keys": []}
+        self.gets = 0
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -121,6 +123,15 @@ class CallbackServer:
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
                 self.wfile.write(b'{"message": {"ack_status": "ACK"}}')
+
+            def do_GET(self):  # a JWKS URI
+                outer.gets += 1
+                data = json.dumps(outer.jwks).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def log_message(self, *args):
                 pass

@@ -187,3 +187,33 @@ async def test_subscribe_refuses_unknown_event_types_and_bad_filters(
     assert [(r["status"], r["status_reason_code"])
             for r in answer["message"]["subscribe_response"]] == [
         ("rjct", "rjct.notify_types.invalid"), ("rjct", "rjct.notify_details.invalid")]
+
+
+async def test_keys_from_a_jwks_uri_are_fetched_cached_and_refreshed_for_a_new_kid(
+        client, admin, db, callbacks, register_department):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from app.models.dci import DciSender
+    from tests.dci.department import Department
+
+    dept = await register_department(public_keys=[], jwks_uri=callbacks.base + "/jwks.json")
+    callbacks.jwks = {"keys": [dept.jwk]}
+    search = "/dci/registry/sync/search"
+    for _ in range(2):
+        assert (await client.post(search, headers=dept.auth,
+                                  json=dept.search(ALL))).status_code == 200
+    assert callbacks.gets == 1  # cached
+    rotated = Department(dept.sender_id)
+    rotated.token = dept.token
+    callbacks.jwks = {"keys": [rotated.jwk]}
+    r = await client.post(search, headers=dept.auth, json=rotated.search(ALL))
+    assert r.status_code == 400  # a fresh cache is not fetched again at once
+    async with db.sessionmaker() as s:
+        await s.execute(update(DciSender).values(
+            jwks_fetched_at=datetime.now(UTC) - timedelta(minutes=2)))
+        await s.commit()
+    r = await client.post(search, headers=dept.auth, json=rotated.search(ALL))
+    assert r.status_code == 200, r.text
+    assert callbacks.gets == 2
