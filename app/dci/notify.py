@@ -10,7 +10,7 @@ UNLINK ← household.member.left.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC
+from datetime import UTC, date
 from typing import Any
 
 from sqlalchemy import select
@@ -71,8 +71,7 @@ async def notification(session: AsyncSession, settings: Settings, principal: Pri
         .order_by(DciSubscription.created_at, DciSubscription.code))).all())
     if not subs:
         return None
-    on = event.at.astimezone(TZ).date() if event.at.tzinfo else event.at.replace(
-        tzinfo=UTC).astimezone(TZ).date()
+    on = effective_date(event)
     hid = uuid.UUID(event.entity_id)
     scan = await registry_reads.household_view(session, settings,
                                                registry_reads.masked(principal), hid, on)
@@ -103,6 +102,25 @@ async def notification(session: AsyncSession, settings: Settings, principal: Pri
                                "event": {"id": event.id, "type": event.type,
                                          "at": event.at.isoformat()}}})
     return {"transaction_id": matching[0].transaction_id, "notify_event": items}
+
+
+EFFECTIVE_KEYS = ("date", "registered_on", "joined_on", "left_on", "assessed_on",
+                  "effective_from")
+
+
+def effective_date(event: Event) -> date:
+    """The day an event speaks of (an exit's date, a join, an assessment…), else the day it was
+    recorded: filters and records of a notification are as of that day."""
+    recorded = (event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)).astimezone(TZ).date()
+    for key in EFFECTIVE_KEYS:
+        raw = (event.payload or {}).get(key)
+        try:
+            on = date.fromisoformat(str(raw)[:10]) if raw else None
+        except ValueError:
+            on = None
+        if on is not None and date(1900, 1, 1) <= on <= recorded:
+            return on
+    return recorded
 
 
 def _person_of(event: Event) -> uuid.UUID | None:

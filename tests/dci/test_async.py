@@ -217,3 +217,39 @@ async def test_keys_from_a_jwks_uri_are_fetched_cached_and_refreshed_for_a_new_k
     r = await client.post(search, headers=dept.auth, json=rotated.search(ALL))
     assert r.status_code == 200, r.text
     assert callbacks.gets == 2
+
+
+async def test_members_joining_and_leaving_are_link_and_unlink_and_filters_apply(
+        client, admin, app, db, callbacks, register_department):
+    from tests.households.factories import member, valid_id
+
+    dept = await register_department(callback=callbacks.base)
+    hh = await register_household(client, admin, V, registered_on="2016-03-01")
+    items = [subscribe_item("l", "LINK", notify_record_type="Member"),
+             subscribe_item("u", "UNLINK", notify_record_type="Member"),
+             subscribe_item("e", "UPDATE", filter_type="expression",
+                            filter={"status": {"$eq": "exited"}})]
+    body = dept.envelope("subscribe", {"transaction_id": "sub-3", "subscribe_request": items}, 3)
+    acked(await client.post("/dci/registry/subscribe", headers=dept.auth, json=body))
+    await deliver(app, db)
+    codes = {r["reference_id"]: r["subscriptions"][0]["code"] for r in
+             callbacks.at("/registry/on-subscribe")[0]["message"]["subscribe_response"]}
+    r = await client.post(f"/api/v1/households/{hh['id']}/members", headers=admin, json=member(
+        "30", birth="19900101", name="王大媳", id_number=valid_id("19900101", seq=21),
+        joined_on="2017-01-01"))
+    assert r.status_code == 201, r.text
+    joined = r.json()
+    r = await client.post(f"/api/v1/households/{hh['id']}/members/{joined['id']}/leave",
+                          headers=admin, json={"left_on": "2017-03-01", "reason": "moved"})
+    assert r.status_code == 200, r.text
+    await exit_household(client, admin, hh, "2017-06-30")  # assessment (registered), then exit
+    await deliver(app, db)
+    seen = [(e["reference_id"], e["data"]["event"]["type"], e["data"]["reg_records"])
+            for n in callbacks.at("/registry/notify") for e in n["message"]["notify_event"]]
+    assert [(ref, kind) for ref, kind, _ in seen] == [
+        (codes["l"], "household.member.added"), (codes["u"], "household.member.left"),
+        (codes["e"], "household.exited")]  # the assessment came while still registered
+    link, unlink = seen[0][2], seen[1][2]
+    assert [m["@id"] for m in link] == [m["@id"] for m in unlink] == [
+        f"urn:xiaokang:person:{joined['id']}"]
+    assert unlink[0]["left_on"] == "2017-03-01"
