@@ -159,3 +159,39 @@ async def test_the_registry_key_is_published_beside_the_token_keys(client, jwks)
     assert kinds == ["EC", "OKP"]
     okp = next(k for k in jwks["keys"] if k["kty"] == "OKP")
     assert okp["crv"] == "Ed25519" and okp["alg"] == "EdDSA" and len(okp["kid"]) == 43
+
+
+async def test_an_unexpected_error_under_dci_is_a_dci_500_without_detail(
+        client, register_department, monkeypatch):
+    from app.dci import service
+
+    async def boom(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(service, "sync_search", boom)
+    dept = await register_department()
+    r = await client.post(SEARCH, headers=dept.auth, json=dept.search(NOBODY))
+    body = assert_dci_error(r, 500, "err.service.unavailable")
+    assert "secret" not in r.text and body["ack_status"] == "ERR"
+
+
+async def test_a_sender_sees_only_its_own_transactions(client, register_department):
+    mine = await register_department("mca.taizhou.gov.cn")
+    other = await register_department("nhsa.taizhou.gov.cn")
+    body = mine.search(NOBODY)
+    assert (await client.post(SEARCH, headers=mine.auth, json=body)).status_code == 200
+
+    def status(dept):
+        return dept.envelope("txn-status", {"transaction_id": "t", "txnstatus_request": {
+            "reference_id": "s", "txn_type": "search", "attribute_type": "transaction_id",
+            "attribute_value": body["message"]["transaction_id"]}})
+    r = await client.post("/dci/registry/sync/txn/status", headers=other.auth, json=status(other))
+    assert r.json()["message"]["txnstatus_response"]["txn_status"]["status"] == "rjct"
+    r = await client.post("/dci/registry/sync/txn/status", headers=mine.auth, json=status(mine))
+    found = r.json()["message"]["txnstatus_response"]["txn_status"]
+    assert found["status"] == "succ" and found["search_response"][0]["reference_id"] == "ref-0"
+
+
+async def test_the_specification_is_served(client):
+    r = await client.get("/dci/social_api_v1.0.0.yaml")
+    assert r.status_code == 200 and b"/registry/sync/search:" in r.content
