@@ -55,6 +55,19 @@ class Settings(BaseSettings):
     webhook_dispatch: bool = True
     webhook_interval_seconds: float = 2.0
     timezone: str = "Asia/Shanghai"
+
+    # DCI Social Registry (app/dci/). The registry's DCI id (its `sender_id` in callbacks) and its
+    # Ed25519 signing key (PEM, PKCS8; otherwise generated once into data_dir, mode 600).
+    dci_registry_id: str = "xiaokang.taizhou.gov.cn"
+    dci_signing_key: str | None = None
+    dci_signature_skew_seconds: int = 60
+    dci_signature_ttl_seconds: int = 300  # `expires` of the registry's own signatures
+    dci_message_ts_window_seconds: int = 300  # header.message_ts this close to now
+    dci_max_requests_per_message: int = 100  # header.total_count above: limit_exceeded
+    dci_max_page_size: int = 500
+    dci_callback_page_size: int = 100  # async results are POSTed in pages of this size
+    dci_max_records: int = 10000  # a search finding more: rjct.search.too_many_records_found
+    dci_jwks_cache_seconds: int = 300
     log_json: bool = True
 
     # Failed logins (app/auth/lockout.py): a (username, client address) pair is locked after

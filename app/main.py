@@ -77,6 +77,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     app.state.principal_resolvers.append(first_secretary_region)  # (十八) a secretary's village
     install_error_handlers(app)
+    from app.dci.wiring import install as install_dci
+
+    install_dci(app)  # DCI error bodies under /dci/, its key in the JWKS, its outbox channel
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestContextMiddleware)
     for router in ROUTERS:

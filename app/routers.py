@@ -3,6 +3,8 @@
 from app.audit.router import router as audit_router
 from app.auth.router import jwks_router
 from app.auth.router import router as auth_router
+from app.dci.router import router as dci_router
+from app.dci.router import senders_router as dci_senders_router
 from app.dibao.router import router as dibao_router
 from app.events.router import router as events_router
 from app.exports.router import router as exports_router
@@ -41,4 +43,6 @@ ROUTERS = [
     events_router,
     webhooks_router,
     audit_router,
+    dci_senders_router,
+    dci_router,
 ]

@@ -239,5 +239,8 @@ async def clients_list(session: AsyncSession = Session, params: PageParams = Dep
 
 @jwks_router.get("/.well-known/jwks.json", name="auth_jwks")
 async def auth_jwks(request: Request) -> dict:
-    """The public keys that sign access tokens (JWK Set)."""
-    return request.app.state.tokens.jwks()
+    """The public keys that sign access tokens and the registry's messages (JWK Set)."""
+    keys = request.app.state.tokens.jwks()
+    for provider in getattr(request.app.state, "jwks_providers", ()):
+        keys["keys"].extend(provider())  # e.g. the DCI signing key (app/dci/wiring.py)
+    return keys

@@ -27,6 +27,8 @@ SCOPES: dict[str, str] = {
     "audit:read": "read the audit log",
     "accounts:admin": "manage users and machine clients",
     "pii:read": "see unmasked ID numbers (every read is logged)",
+    "dci:search": "search the registry through the DCI Social Registry API",
+    "dci:subscribe": "subscribe to registry events through the DCI Social Registry API",
 }
 
 _READ = [s for s in SCOPES if s.endswith(":read") and s not in ("pii:read", "audit:read")]

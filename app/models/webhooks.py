@@ -32,6 +32,9 @@ class Webhook(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = created_at()
+    # "webhook" (HMAC-signed events) or a channel registered in app.webhooks.service.CHANNELS
+    # ("dci": a DCI sender's signed callbacks and notifications, on the same cursor and backoff).
+    kind: Mapped[str] = mapped_column(String(16), default="webhook", server_default="webhook")
 
 
 class WebhookDelivery(Base):

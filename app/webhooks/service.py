@@ -41,6 +41,11 @@ BATCH = 100
 MAX_BACKOFF_SECONDS = 3600
 TIMEOUT_SECONDS = 10.0
 
+# Other kinds of subscription delivered on the same cursor, order and backoff (a `webhook` row
+# with that `kind`): kind → deliver(session, hook, event, settings) answering (delivered, HTTP
+# status, error), or None when the event means nothing to that subscription (skipped).
+CHANNELS: dict = {}
+
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
     """`t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`: the receiver recomputes it."""
@@ -73,7 +78,7 @@ async def create(session: AsyncSession, principal: Principal, data, settings: Se
 
 async def get(session: AsyncSession, principal: Principal, webhook_id: uuid.UUID) -> Webhook:
     hook = await session.get(Webhook, webhook_id)
-    if hook is None:
+    if hook is None or hook.kind != "webhook":
         raise NotFound("webhook.not_found", "No such webhook.")
     ensure_in_region(principal, hook.region_code, "webhook")
     return hook
@@ -100,7 +105,8 @@ async def update(session: AsyncSession, principal: Principal, hook: Webhook, dat
 
 
 async def list_webhooks(session: AsyncSession, principal: Principal, params: PageParams):
-    stmt = select(Webhook).where(region_filter(principal, Webhook.region_code))
+    stmt = select(Webhook).where(region_filter(principal, Webhook.region_code),
+                                 Webhook.kind == "webhook")
     return await paginate(session, stmt, [Webhook.id], params)
 
 
@@ -116,6 +122,26 @@ def _payload(e: Event) -> bytes:
                       ensure_ascii=False, separators=(",", ":")).encode()
 
 
+async def _post(http: httpx.AsyncClient, hook: Webhook, event: Event, secret: str
+                ) -> tuple[bool, int | None, str | None]:
+    body = _payload(event)
+    headers = {"Content-Type": "application/json",
+               "X-Xiaokang-Event-Id": str(event.id), "X-Xiaokang-Event-Type": event.type,
+               "X-Xiaokang-Signature": sign(secret, int(time.time()), body)}
+    status, error = None, None
+    try:
+        resp = await http.post(hook.url, content=body, headers=headers, timeout=TIMEOUT_SECONDS)
+        status = resp.status_code
+        ok = 200 <= status < 300
+        if not ok:
+            error = f"HTTP {status}"
+    except outbound.AddressRefused as e:  # refused at connect time: nothing was sent
+        ok, error = False, str(e)[:500]
+    except httpx.HTTPError as e:
+        ok, error = False, f"{type(e).__name__}: {e}"[:500]
+    return ok, status, error
+
+
 async def _deliver_hook(session: AsyncSession, hook: Webhook, http: httpx.AsyncClient,
                         settings: Settings, now: datetime) -> int:
     scope = Principal(kind="client", id=hook.id, name="webhook", role=None,
@@ -123,22 +149,18 @@ async def _deliver_hook(session: AsyncSession, hook: Webhook, http: httpx.AsyncC
     events, _ = await list_events(session, scope, hook.cursor, list(hook.types), BATCH)
     secret = pii.decrypt(settings, hook.secret_enc)
     sent = 0
+    channel = CHANNELS.get(hook.kind)
+    if channel is None and hook.kind != "webhook":
+        return 0  # a channel whose module is not loaded here: leave its cursor alone
     for event in events:
-        body = _payload(event)
-        headers = {"Content-Type": "application/json",
-                   "X-Xiaokang-Event-Id": str(event.id), "X-Xiaokang-Event-Type": event.type,
-                   "X-Xiaokang-Signature": sign(secret, int(time.time()), body)}
-        status, error = None, None
-        try:
-            resp = await http.post(hook.url, content=body, headers=headers, timeout=TIMEOUT_SECONDS)
-            status = resp.status_code
-            ok = 200 <= status < 300
-            if not ok:
-                error = f"HTTP {status}"
-        except outbound.AddressRefused as e:  # refused at connect time: nothing was sent
-            ok, error = False, str(e)[:500]
-        except httpx.HTTPError as e:
-            ok, error = False, f"{type(e).__name__}: {e}"[:500]
+        if channel is not None:
+            outcome = await channel(session, hook, event, settings)
+            if outcome is None:  # nothing to send for this event: move on
+                hook.cursor = event.position
+                continue
+            ok, status, error = outcome
+        else:
+            ok, status, error = await _post(http, hook, event, secret)
         session.add(WebhookDelivery(webhook_id=hook.id, event_id=event.id,
                                     attempt=hook.failures + 1, status_code=status, error=error,
                                     delivered=ok))
