@@ -3,6 +3,7 @@
 from app.audit.router import router as audit_router
 from app.auth.router import jwks_router
 from app.auth.router import router as auth_router
+from app.decisions.router import router as decisions_router
 from app.dibao.router import router as dibao_router
 from app.events.router import router as events_router
 from app.exports.router import router as exports_router
@@ -12,6 +13,7 @@ from app.imports.router import router as imports_router
 from app.insurance.router import router as insurance_router
 from app.pairings.router import helpers_router, pairings_router
 from app.policy_lines.router import router as policy_lines_router
+from app.proposals.router import router as proposals_router
 from app.regions.router import router as regions_router
 from app.reports.dibao_coverage import router as dibao_coverage_router
 from app.reports.pairing_coverage import router as pairing_coverage_router
@@ -41,4 +43,6 @@ ROUTERS = [
     events_router,
     webhooks_router,
     audit_router,
+    proposals_router,
+    decisions_router,
 ]

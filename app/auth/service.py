@@ -23,6 +23,9 @@ from app.models.regions import Region
 
 MAX_USERNAME = 64
 
+# Roles that act as a helper (a first secretary, a household cadre): linked to one.
+HELPER_ROLES = ("first_secretary", "household_cadre")
+
 
 class InvalidGrant(DomainError):
     """OAuth 2 `invalid_grant`: bad credentials or refresh token (400, RFC 6749 5.2)."""
@@ -60,9 +63,9 @@ async def create_user(session: AsyncSession, actor: Principal | None, data, sett
     bad = unknown_scopes(data.extra_scopes)
     if bad:
         raise Unprocessable("auth.unknown_scope", f"Unknown scopes: {', '.join(bad)}.")
-    if data.role == "first_secretary" and data.helper_id is None:
-        raise Unprocessable("user.first_secretary_needs_helper",
-                            "A first_secretary user must be linked to a helper (helper_id).")
+    if data.role in HELPER_ROLES and data.helper_id is None:
+        raise Unprocessable(f"user.{data.role}_needs_helper",
+                            f"A {data.role} user must be linked to a helper (helper_id).")
     await _check_helper(session, data.helper_id)
     if await session.scalar(select(User.id).where(User.username == data.username)):
         raise Conflict("user.username_taken", f"The username {data.username} is taken.")
@@ -122,9 +125,9 @@ async def update_user(session: AsyncSession, principal: Principal, user: User, d
     before = _user_view(user)
     for name, value in changes.items():
         setattr(user, name, value)
-    if user.role == "first_secretary" and user.helper_id is None:
-        raise Unprocessable("user.first_secretary_needs_helper",
-                            "A first_secretary user must be linked to a helper (helper_id).")
+    if user.role in HELPER_ROLES and user.helper_id is None:
+        raise Unprocessable(f"user.{user.role}_needs_helper",
+                            f"A {user.role} user must be linked to a helper (helper_id).")
     if user.id == principal.id and user.active is False:
         raise Conflict("user.cannot_deactivate_self", "You cannot deactivate your own account.")
     user.version += 1

@@ -36,6 +36,8 @@ router = APIRouter(tags=["households"], responses=COMMON_ERRORS)
 Session = Depends(session_dependency, scope="function")
 READ = Depends(require("households:read"))
 WRITE = Depends(require("households:write"))
+# A1: direct lifecycle writes stay with the district level; the field proposes.
+LIFECYCLE = Depends(require("households:lifecycle"))
 BASE = "/households/{household_id}"
 
 
@@ -62,7 +64,7 @@ async def households_assessments_list(household_id: uuid.UUID,
 @router.post(BASE + "/exit", response_model=EventOut, status_code=201, name="households_exit",
              responses=problem_responses(409))
 async def households_exit(household_id: uuid.UUID, body: ExitIn, session: AsyncSession = Session,
-                          principal: Principal = WRITE) -> EventOut:
+                          principal: Principal = LIFECYCLE) -> EventOut:
     """Exit from poverty (R6: income above the line, R5 target, signature; R7 retention follows)."""
     return await lifecycle.exit_household(session, principal, household_id, body)
 
@@ -70,7 +72,7 @@ async def households_exit(household_id: uuid.UUID, body: ExitIn, session: AsyncS
 @router.post(BASE + "/return", response_model=EventOut, status_code=201, name="households_return")
 async def households_return(household_id: uuid.UUID, body: ReturnIn,
                             session: AsyncSession = Session,
-                            principal: Principal = WRITE) -> EventOut:
+                            principal: Principal = LIFECYCLE) -> EventOut:
     """Return to poverty (返貧, R6): an assessment at or below the line; retention ends."""
     return await lifecycle.return_household(session, principal, household_id, body)
 
@@ -78,7 +80,7 @@ async def households_return(household_id: uuid.UUID, body: ReturnIn,
 @router.post(BASE + "/remove", response_model=EventOut, status_code=201, name="households_remove")
 async def households_remove(household_id: uuid.UUID, body: RemoveIn,
                             session: AsyncSession = Session,
-                            principal: Principal = WRITE) -> EventOut:
+                            principal: Principal = LIFECYCLE) -> EventOut:
     """Remove the household from the register (注銷, R6) with a date and reason."""
     return await lifecycle.remove_household(session, principal, household_id, body)
 

@@ -7,6 +7,7 @@ from app.models import (  # noqa: F401 - imported for their tables
     insurance,
     pairings,
     policy_lines,
+    proposals,
     villages,
     webhooks,
 )

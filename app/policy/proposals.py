@@ -9,8 +9,8 @@ app.policy.dibao_case):
 - Publicity runs `publicity_start..publicity_end` counting both ends, so the 1st..7th is 7 days
   (accepted) and the 1st..6th is 6 (refused, A1). `publicity_end` is its last day.
 - A decision (approve or reject) is taken from the day after the last day of publicity: on the
-  last day an objection may still be raised. The same holds for the town review, which judges the
-  publicity's outcome.
+  last day an objection may still be raised. The town review may be recorded during publicity
+  (the town checks the file); objections raised until the last day still block the decision.
 - Both the approval and the rejection come after the town review: the order is strict.
 - An objection is raised on a day of the publicity period (A3). While one is open no decision is
   taken; an objection settled as `upheld` blocks approval (the proposal can only be rejected).
@@ -114,7 +114,7 @@ def check_publicity(start: date | None, end: date | None, appraised_on: date) ->
 
 
 def check_after_publicity(on: date, publicity_end: date | None, what: str) -> Decision:
-    """A1: the town review and the decision come from the day after publicity's last day."""
+    """A1: the decision comes from the day after publicity's last day."""
     if publicity_end is None:
         return _no("A1", "proposal.publicity.missing", f"no publicity recorded before the {what}")
     if on <= publicity_end:
