@@ -75,8 +75,23 @@ async def _evaluate_lifecycle(session: AsyncSession, row: DecisionRecord) -> Eva
     return await lifecycle.evaluate_remove(session, rec, RemoveIn(**body), events)
 
 
+async def _evaluate_dibao_approval(session: AsyncSession, row: DecisionRecord) -> Evaluation:
+    from app.dibao.cases import steps_of
+    from app.dibao.facts import load_facts
+    from app.dibao.workflow import evaluate_approval
+    from app.models.dibao import DibaoCase
+
+    case = await session.get(DibaoCase, uuid.UUID(row.params["case_id"]))
+    steps = [s for s in await steps_of(session, case.id) if s.seq < row.params["step_seq"]]
+    facts = await load_facts(session, [case])
+    facts.steps[case.id] = steps
+    approver = {bytes.fromhex(a) if ":" not in a else a for a in row.params["approver"]}
+    return await evaluate_approval(session, case, steps, facts, row.decided_on, approver)
+
+
 REPLAYERS = {"register": _evaluate_lifecycle, "exit": _evaluate_lifecycle,
-             "return": _evaluate_lifecycle, "remove": _evaluate_lifecycle}
+             "return": _evaluate_lifecycle, "remove": _evaluate_lifecycle,
+             "dibao_approval": _evaluate_dibao_approval}
 
 
 def differences(recorded: Any, now: Any, path: str = "") -> list[Difference]:

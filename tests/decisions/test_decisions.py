@@ -66,3 +66,43 @@ async def test_decisions_are_scoped_to_the_callers_region(client, admin, make_us
     assert_problem(await client.post(f"/api/v1/decisions/{d['id']}/replay", headers=other), 404,
                    "decision.not_found")
     assert await decisions_of(client, other, hh["id"]) == []
+
+
+async def test_a_dibao_approval_is_recorded_with_the_standard_and_replays(client, admin):
+    from tests.dibao.helpers import approved_case, household, set_standard
+
+    await set_standard(client, admin, "500.00")
+    hh = await household(client, admin, "12000.00")
+    case = await approved_case(client, admin, hh["id"])
+    items = (await client.get(f"/api/v1/decisions?kind=dibao_approval&household_id={hh['id']}",
+                              headers=admin)).json()["items"]
+    assert len(items) == 1
+    d = items[0]
+    assert d["subject_id"] == case["id"] and d["decided_on"] == "2016-04-10"
+    assert d["policy_versions"]["dibao_standard"] == {
+        "region_code": "321283000000", "effective_from": "2016-01-01", "amount": "500.00"}
+    assert {"D2", "D5"} <= set(d["rules"]) and d["facts"]["d2"]["eligible"] is True
+    r = (await client.post(f"/api/v1/decisions/{d['id']}/replay", headers=admin)).json()
+    assert (r["result"], r["differences"]) == ("same", [])
+    # a correction of the 2015 income, dated as the version it corrects, would have refused it
+    await add_assessment(client, admin, hh["id"], 2015, "30000.00", assessed_on="2015-12-31")
+    r = (await client.post(f"/api/v1/decisions/{d['id']}/replay", headers=admin)).json()
+    assert r["result"] == "different" and r["replayed_outcome"] == "refused"
+    assert any(x["path"] == "/facts/d2/eligible" for x in r["differences"])
+
+
+async def test_a_dibao_rejection_is_recorded(client, admin):
+    from tests.dibao.helpers import apply, decide, household, set_standard
+
+    await set_standard(client, admin, "500.00")
+    hh = await household(client, admin, "12000.00")
+    case = await apply(client, admin, hh["id"])
+    r = await decide(client, admin, case["id"], decision="reject", start_month=None,
+                     reason="deposits above the limit")
+    assert r.status_code == 200, r.text
+    items = (await client.get("/api/v1/decisions?kind=dibao_rejection", headers=admin)).json()
+    d = items["items"][0]
+    assert (d["outcome"], d["subject_id"], d["facts"]["reason"]) == (
+        "rejected", case["id"], "deposits above the limit")
+    assert_problem(await client.post(f"/api/v1/decisions/{d['id']}/replay", headers=admin), 409,
+                   "decision.replay_unsupported")
