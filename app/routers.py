@@ -3,6 +3,7 @@
 from app.audit.router import router as audit_router
 from app.auth.router import jwks_router
 from app.auth.router import router as auth_router
+from app.changes.router import router as changes_router
 from app.decisions.router import router as decisions_router
 from app.dibao.router import router as dibao_router
 from app.events.router import router as events_router
@@ -45,4 +46,5 @@ ROUTERS = [
     audit_router,
     proposals_router,
     decisions_router,
+    changes_router,
 ]
