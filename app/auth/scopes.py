@@ -67,6 +67,9 @@ for _role in ("admin", "city_officer", "district_officer"):
 ROLE_SCOPES["town_officer"] = ROLE_SCOPES["town_officer"] | frozenset(
     ["proposals:write", "proposals:review"])
 
+# Roles that act as a helper (a first secretary, a household cadre): a user linked to one.
+HELPER_ROLES = ("first_secretary", "household_cadre")
+
 
 def scopes_for_role(role: str, extra: list[str] | None = None) -> frozenset[str]:
     return ROLE_SCOPES.get(role, frozenset()) | frozenset(extra or ())

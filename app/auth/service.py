@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import record
 from app.auth.passwords import hash_password, new_secret, token_digest, verify_password
 from app.auth.principal import CITY_CODE, Principal
-from app.auth.scopes import scopes_for_role, unknown_scopes
+from app.auth.scopes import HELPER_ROLES, scopes_for_role, unknown_scopes
 from app.auth.scoping import ensure_in_region, region_filter
 from app.auth.tokens import TokenService
 from app.config import Settings
@@ -22,9 +22,6 @@ from app.models.accounts import Client, LoginFailure, RefreshToken, User
 from app.models.regions import Region
 
 MAX_USERNAME = 64
-
-# Roles that act as a helper (a first secretary, a household cadre): linked to one.
-HELPER_ROLES = ("first_secretary", "household_cadre")
 
 
 class InvalidGrant(DomainError):

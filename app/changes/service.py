@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import jsonable, record
 from app.auth.principal import Principal
-from app.auth.scoping import ensure_in_region, region_filter
+from app.auth.scoping import ensure_in_region, household_filter, household_in_scope, region_filter
 from app.changes.schemas import ChangeRequestOut
 from app.config import Settings
 from app.decisions.record import Evaluation, record_decision
@@ -136,7 +136,8 @@ async def _household(session: AsyncSession, principal: Principal, household_id: 
     if lock:
         stmt = stmt.with_for_update()
     h = (await session.scalars(stmt)).first()
-    ensure_in_region(principal, h.village_code if h else None, "household")
+    visible = h is not None and household_in_scope(principal, h.id)
+    ensure_in_region(principal, h.village_code if visible else None, "household")
     return h  # type: ignore[return-value]
 
 
@@ -224,7 +225,8 @@ async def _scoped(session: AsyncSession, principal: Principal, request_id: uuid.
     if lock:
         stmt = stmt.with_for_update()
     row = (await session.scalars(stmt)).first()
-    ensure_in_region(principal, row.village_code if row else None, "change_request")
+    visible = row is not None and household_in_scope(principal, row.household_id)
+    ensure_in_region(principal, row.village_code if visible else None, "change_request")
     return row  # type: ignore[return-value]
 
 
@@ -236,7 +238,8 @@ async def get(session: AsyncSession, settings: Settings, principal: Principal,
 async def list_requests(session: AsyncSession, settings: Settings, principal: Principal,
                         params: PageParams, *, household_id: uuid.UUID | None,
                         state: str | None) -> tuple[list[ChangeRequestOut], str | None]:
-    stmt = select(ChangeRequest).where(region_filter(principal, ChangeRequest.village_code))
+    stmt = select(ChangeRequest).where(region_filter(principal, ChangeRequest.village_code),
+                                       household_filter(principal, ChangeRequest.household_id))
     if household_id:
         stmt = stmt.where(ChangeRequest.household_id == household_id)
     if state:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.auth.scoping import ensure_in_region, region_filter
+from app.auth.scoping import ensure_in_region, household_filter, household_in_scope, region_filter
 from app.decisions.record import Evaluation
 from app.decisions.schemas import DecisionOut, Difference, ReplayOut
 from app.errors import Conflict
@@ -35,7 +35,8 @@ def decision_out(row: DecisionRecord) -> DecisionOut:
 
 async def _scoped(session: AsyncSession, principal: Principal, decision_id: uuid.UUID) -> DecisionRecord:
     row = await session.get(DecisionRecord, decision_id)
-    ensure_in_region(principal, row.region_code if row else None, "decision")
+    visible = row is not None and household_in_scope(principal, row.household_id)
+    ensure_in_region(principal, row.region_code if visible else None, "decision")
     return row  # type: ignore[return-value]
 
 
@@ -48,7 +49,8 @@ async def list_decisions(session: AsyncSession, principal: Principal, params: Pa
                          household_id: uuid.UUID | None,
                          kind: str | None) -> tuple[list[DecisionOut], str | None]:
     """Decision records in the caller's region, oldest first."""
-    stmt = select(DecisionRecord).where(region_filter(principal, DecisionRecord.region_code))
+    stmt = select(DecisionRecord).where(region_filter(principal, DecisionRecord.region_code),
+                                        household_filter(principal, DecisionRecord.household_id))
     if household_id:
         stmt = stmt.where(DecisionRecord.household_id == household_id)
     if kind:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal, require
@@ -22,6 +22,7 @@ from app.households.schemas import (
     LookupOut,
     MeasureIn,
     MeasureOut,
+    MeasurePatch,
     RemoveIn,
     ReturnIn,
     VisitIn,
@@ -29,6 +30,7 @@ from app.households.schemas import (
 )
 from app.households.service import assessments, entitlements, help, lifecycle
 from app.kit.dates import today
+from app.kit.etag import require_if_match, set_etag
 from app.kit.pagination import PageParams, page_params
 from app.kit.schemas import Page
 
@@ -97,10 +99,25 @@ async def households_events_list(household_id: uuid.UUID, params: PageParams = D
 @router.post(BASE + "/measures", response_model=MeasureOut, status_code=201,
              name="households_measures_add")
 async def households_measures_add(household_id: uuid.UUID, body: MeasureIn,
-                                  session: AsyncSession = Session,
+                                  response: Response, session: AsyncSession = Session,
                                   principal: Principal = WRITE) -> MeasureOut:
     """Add a help measure to the household's plan."""
-    return await help.add_measure(session, principal, household_id, body)
+    out = await help.add_measure(session, principal, household_id, body)
+    set_etag(response, out.version)
+    return out
+
+
+@router.patch(BASE + "/measures/{measure_id}", response_model=MeasureOut,
+              name="households_measures_update", responses=problem_responses(412, 428))
+async def households_measures_update(household_id: uuid.UUID, measure_id: uuid.UUID,
+                                     body: MeasurePatch, request: Request, response: Response,
+                                     session: AsyncSession = Session,
+                                     principal: Principal = WRITE) -> MeasureOut:
+    """End or correct a help measure (If-Match on the measure's ETag)."""
+    out = await help.patch_measure(session, principal, household_id, measure_id, body,
+                                   lambda v: require_if_match(request, v))
+    set_etag(response, out.version)
+    return out
 
 
 @router.get(BASE + "/measures", response_model=Page[MeasureOut], name="households_measures_list")
@@ -118,7 +135,8 @@ async def households_measures_list(household_id: uuid.UUID,
 async def households_visits_add(household_id: uuid.UUID, body: VisitIn,
                                 session: AsyncSession = Session,
                                 principal: Principal = WRITE) -> VisitOut:
-    """Record a help visit (date, helper, notes)."""
+    """Record a help visit (A5: date on or before today, own helper for a first secretary or
+    cadre, optional place and device time)."""
     return await help.add_visit(session, principal, household_id, body)
 
 

@@ -15,13 +15,19 @@ from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import pii
 from app.audit.service import jsonable, record
 from app.auth.principal import Principal
-from app.auth.scoping import ensure_in_region, in_region, region_filter
+from app.auth.scoping import (
+    ensure_in_region,
+    household_filter,
+    household_in_scope,
+    in_region,
+    region_filter,
+)
 from app.config import Settings
 from app.errors import Conflict, Forbidden, Unprocessable, refusal_error
 from app.events.service import emit
@@ -142,7 +148,9 @@ async def _scoped(session: AsyncSession, principal: Principal, proposal_id: uuid
     if lock:
         stmt = stmt.with_for_update()
     p = (await session.scalars(stmt)).first()
-    ensure_in_region(principal, p.village_code if p else None, "proposal")
+    visible = p is not None and (household_in_scope(principal, p.household_id)
+                                 or p.proposed_by == principal.actor)
+    ensure_in_region(principal, p.village_code if visible else None, "proposal")
     return p  # type: ignore[return-value]
 
 
@@ -187,7 +195,9 @@ async def get_proposal(session: AsyncSession, settings: Settings, principal: Pri
 async def list_proposals(session: AsyncSession, principal: Principal, params: PageParams, *,
                          state: str | None, kind: str | None,
                          household_id: uuid.UUID | None) -> tuple[list[ProposalItem], str | None]:
-    stmt = select(Proposal).where(region_filter(principal, Proposal.village_code))
+    stmt = select(Proposal).where(region_filter(principal, Proposal.village_code), or_(
+        household_filter(principal, Proposal.household_id),
+        Proposal.proposed_by == principal.actor))
     if state:
         stmt = stmt.where(Proposal.state == state)
     if kind:
@@ -213,7 +223,8 @@ async def _household_of(session: AsyncSession, principal: Principal, data) -> No
                                      "code": "field.required"}])
     village = await session.scalar(select(Household.village_code).where(
         Household.id == data.household_id))
-    ensure_in_region(principal, village, "household")
+    ensure_in_region(principal, village if household_in_scope(principal, data.household_id)
+                     else None, "household")
     if village != data.village_code:
         raise Unprocessable("proposal.village_mismatch",
                             f"the household lies in village {village}, not {data.village_code}")

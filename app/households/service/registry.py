@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import pii
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.auth.scoping import in_region, region_filter, region_prefix
+from app.auth.scoping import household_filter, in_region, region_filter, region_prefix
 from app.config import Settings
 from app.decisions.record import Evaluation, line_version, record_decision
 from app.errors import refusal_error
@@ -237,7 +237,7 @@ async def list_households(session: AsyncSession, principal: Principal, params: P
     dev_col = development_sql(on).label("development")
     stmt = select(Household.id, Household.village_code, Household.group_name,
                   Household.registered_on, Household.version, status_col, dev_col).where(
-        region_filter(principal, Household.village_code))
+        region_filter(principal, Household.village_code), household_filter(principal, Household.id))
     if region_code:
         stmt = stmt.where(Household.village_code.like(f"{region_prefix(region_code)}%"))
     if status:
