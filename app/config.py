@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     webhook_interval_seconds: float = 2.0
     timezone: str = "Asia/Shanghai"
     log_json: bool = True
+    # A4 attachments: the largest file accepted (bytes; 413 above it). Their AES-256-GCM key is
+    # base64 of 32 bytes, or generated once into data_dir/attachments-aes.key (mode 600).
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    attachment_key: str | None = None
 
 
 @lru_cache

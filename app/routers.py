@@ -1,5 +1,6 @@
 """Every router of the API, in the order they appear in the contract."""
 
+from app.attachments.router import router as attachments_router
 from app.audit.router import router as audit_router
 from app.auth.router import jwks_router
 from app.auth.router import router as auth_router
@@ -47,4 +48,5 @@ ROUTERS = [
     proposals_router,
     decisions_router,
     changes_router,
+    attachments_router,
 ]

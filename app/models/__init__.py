@@ -1,6 +1,7 @@
 """All models, imported so that Base.metadata knows every table (Alembic compares against it)."""
 
 from app.models import (  # noqa: F401 - imported for their tables
+    attachments,
     change_requests,
     dibao,
     households,
