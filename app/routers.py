@@ -9,6 +9,7 @@ from app.decisions.router import router as decisions_router
 from app.dibao.router import router as dibao_router
 from app.events.router import router as events_router
 from app.exports.router import router as exports_router
+from app.field.router import router as field_router
 from app.health.router import router as health_router
 from app.households.router import router as households_router
 from app.imports.router import router as imports_router
@@ -49,4 +50,5 @@ ROUTERS = [
     decisions_router,
     changes_router,
     attachments_router,
+    field_router,
 ]
