@@ -222,3 +222,47 @@ async def test_proposals_are_scoped_to_the_callers_region(client, admin, make_us
     assert (await client.get("/api/v1/proposals", headers=other)).json()["items"] == []
     r = await step(client, other, p["id"], "appraise", "2017-03-01", expect=404)
     assert_problem(r, 404, "proposal.not_found")
+
+
+async def test_removal_and_return_proposals_write_their_events(client, admin, people):
+    from tests.households.factories import exit_household
+
+    gone = await direct_register(client, admin, V)
+    p = await propose(client, people["fs"], kind="remove", household_id=gone["id"],
+                      payload={"reason": "moved_away", "note": "全家遷出"},
+                      proposed_on="2017-03-01")
+    await through_review(client, people, p["id"])
+    await step(client, people["district"], p["id"], "approve", "2017-03-09")
+    got = (await client.get(f"/api/v1/households/{gone['id']}?as_of=2017-03-09",
+                            headers=admin)).json()
+    assert got["status"] == "removed"
+
+    back = await direct_register(client, admin, V)
+    await exit_household(client, admin, back, "2017-06-30")
+    await add_assessment(client, admin, back["id"], 2017, "3000.00", assessed_on="2017-12-31")
+    p = await propose(client, people["fs"], kind="return", household_id=back["id"],
+                      payload={"assessment_year": 2017, "reason": "因病返貧"},
+                      proposed_on="2018-01-05")
+    await through_review(client, people, p["id"], appraise="2018-01-06", start="2018-01-07",
+                         end="2018-01-13", review="2018-01-13")
+    out = (await step(client, people["district"], p["id"], "approve", "2018-01-14")).json()
+    d = (await client.get(f"/api/v1/decisions/{out['result']['decision_id']}",
+                          headers=admin)).json()
+    assert (d["kind"], d["entrance"], d["decided_on"]) == ("return", "proposal", "2018-01-14")
+    replay = (await client.post(f"/api/v1/decisions/{d['id']}/replay", headers=admin)).json()
+    assert replay["result"] == "same", replay
+
+
+async def test_a_proposal_names_its_household_in_its_village(client, admin, people):
+    hh = await direct_register(client, admin, V)
+    r = await client.post("/api/v1/proposals", headers=people["fs"], json={
+        "village_code": V, "kind": "remove", "payload": {"reason": "other"}})
+    assert_problem(r, 422, "proposal.household_required")
+    r = await client.post("/api/v1/proposals", headers=people["district"], json={
+        "village_code": "321283100202", "kind": "remove", "household_id": hh["id"],
+        "payload": {"reason": "other"}})
+    assert_problem(r, 422, "proposal.village_mismatch")
+    r = await client.post("/api/v1/proposals", headers=people["fs"], json={
+        "village_code": V, "kind": "remove", "household_id": hh["id"],
+        "payload": {"reason": "not a reason"}})
+    assert_problem(r, 422, "proposal.payload_invalid")
