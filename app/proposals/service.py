@@ -293,10 +293,11 @@ async def add_step(session: AsyncSession, settings: Settings, principal: Princip
     need = STEP_SCOPE[data.step]
     if not principal.has(need):
         raise Forbidden("auth.missing_scope", f"The step {data.step} needs the scope {need}.")
-    ensure(rules.transition(p.state, data.step), status=409)
+    moved = rules.transition(p.state, data.step)
+    ensure(moved, status=409)
     steps = await _steps(session, p.id)
     ensure(rules.check_step_date(data.date, steps[-1].on, dates.today()))
-    reasons: list[dict] = []
+    reasons: list[dict] = [r.as_dict() for r in moved.reasons]
     if data.step == "publicise":
         pub = rules.check_publicity(data.publicity_start, data.publicity_end, steps[-1].on)
         ensure(pub)
