@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     dci_max_records: int = 10000  # a search finding more: rjct.search.too_many_records_found
     dci_jwks_cache_seconds: int = 300
     log_json: bool = True
+    # A4 attachments: the largest file accepted (bytes; 413 above it). Their AES-256-GCM key is
+    # base64 of 32 bytes, or generated once into data_dir/attachments-aes.key (mode 600).
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    attachment_key: str | None = None
 
     # Failed logins (app/auth/lockout.py): a (username, client address) pair is locked after
     # login_max_failures inside the window; one address is locked after this many failures

@@ -76,6 +76,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from app.pairings.signin import first_secretary_region
 
     app.state.principal_resolvers.append(first_secretary_region)  # (十八) a secretary's village
+    from app.pairings.signin import household_cadre_scope
+
+    app.state.principal_resolvers.append(household_cadre_scope)  # (八) a cadre's households
     install_error_handlers(app)
     from app.dci.wiring import install as install_dci
 

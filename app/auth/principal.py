@@ -26,6 +26,9 @@ class Principal:
     helper_id: uuid.UUID | None = None
     # For a first secretary: the village of the active pairing today (None: sees nothing).
     extra: dict[str, str] = field(default_factory=dict)
+    # For a household cadre: the households of their active pairings today (None: not limited
+    # to households; region scoping alone applies).
+    household_ids: frozenset[uuid.UUID] | None = None
 
     @property
     def actor(self) -> str:

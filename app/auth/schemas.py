@@ -11,7 +11,7 @@ from pydantic import Field
 from app.kit.schemas import In, Out
 
 Role = Literal["admin", "city_officer", "district_officer", "town_officer", "first_secretary",
-               "auditor"]
+               "auditor", "household_cadre"]
 
 
 class TokenOut(Out):

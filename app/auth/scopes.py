@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-ROLES = ("admin", "city_officer", "district_officer", "town_officer", "first_secretary", "auditor")
+ROLES = ("admin", "city_officer", "district_officer", "town_officer", "first_secretary", "auditor",
+         "household_cadre")
 
 # Every scope the API knows. Clients are granted any of these explicitly.
 SCOPES: dict[str, str] = {
@@ -29,6 +30,13 @@ SCOPES: dict[str, str] = {
     "pii:read": "see unmasked ID numbers (every read is logged)",
     "dci:search": "search the registry through the DCI Social Registry API",
     "dci:subscribe": "subscribe to registry events through the DCI Social Registry API",
+    "households:lifecycle": "register, exit, return and remove households directly (A1: district "
+                            "level and imports; the field proposes)",
+    "proposals:read": "read proposals, objections, change requests and decision records",
+    "proposals:write": "propose, record the village appraisal, publicity and objections; "
+                       "request changes (A1-A3)",
+    "proposals:review": "record the town review of a proposal (A1)",
+    "proposals:decide": "approve or reject proposals and change requests (A1, A2)",
 }
 
 _READ = [s for s in SCOPES if s.endswith(":read") and s not in ("pii:read", "audit:read")]
@@ -46,9 +54,23 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
                                "dibao:write"]),
     "first_secretary": frozenset(["households:read", "households:write", "villages:read",
                                   "pairings:read", "policy:read", "regions:read",
-                                  "reports:read", "dibao:read"]),
+                                  "reports:read", "dibao:read", "proposals:read",
+                                  "proposals:write"]),
     "auditor": frozenset([*_READ, "audit:read"]),
+    # 结对帮扶责任人: the households of their active household_cadre pairings (app.pairings.signin)
+    "household_cadre": frozenset(["households:read", "households:write", "policy:read",
+                                  "proposals:read", "proposals:write"]),
 }
+# A1: direct lifecycle writes stay with the district level (and imports); town officers and the
+# field propose. Town officers review; the district decides.
+_DIRECT = ["households:lifecycle", "proposals:write", "proposals:review", "proposals:decide"]
+for _role in ("admin", "city_officer", "district_officer"):
+    ROLE_SCOPES[_role] = ROLE_SCOPES[_role] | frozenset(_DIRECT)
+ROLE_SCOPES["town_officer"] = ROLE_SCOPES["town_officer"] | frozenset(
+    ["proposals:write", "proposals:review"])
+
+# Roles that act as a helper (a first secretary, a household cadre): a user linked to one.
+HELPER_ROLES = ("first_secretary", "household_cadre")
 
 
 def scopes_for_role(role: str, extra: list[str] | None = None) -> frozenset[str]:

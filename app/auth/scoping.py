@@ -8,7 +8,7 @@ object outside the caller's region answers 404 (its existence is not revealed).
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false
+from sqlalchemy import ColumnElement, false, true
 
 from app.auth.principal import Principal
 from app.errors import NotFound
@@ -61,3 +61,17 @@ def ensure_in_region(principal: Principal, code: str | None, what: str = "resour
     """404 when `code` lies outside the principal's region (never reveal it exists)."""
     if not in_region(principal, code):
         raise NotFound(f"{what}.not_found", f"No such {what}.")
+
+
+def household_filter(principal: Principal, column) -> ColumnElement[bool]:
+    """`column IN (the principal's households)` for a household cadre; true for everyone else.
+    Apply beside `region_filter` wherever household rows are read."""
+    if principal.household_ids is None:
+        return true()
+    if not principal.household_ids:
+        return false()
+    return column.in_(sorted(principal.household_ids))
+
+
+def household_in_scope(principal: Principal, household_id) -> bool:
+    return principal.household_ids is None or household_id in principal.household_ids

@@ -20,7 +20,7 @@ from app.auth.passwords import (
     verify_password_async,
 )
 from app.auth.principal import CITY_CODE, Principal
-from app.auth.scopes import scopes_for_role, unknown_scopes
+from app.auth.scopes import HELPER_ROLES, scopes_for_role, unknown_scopes
 from app.auth.scoping import ensure_in_region, region_filter
 from app.auth.tokens import TokenService
 from app.auth.user_region import check_first_secretary_region
@@ -79,9 +79,9 @@ async def create_user(session: AsyncSession, actor: Principal | None, data, sett
     bad = unknown_scopes(data.extra_scopes)
     if bad:
         raise Unprocessable("auth.unknown_scope", f"Unknown scopes: {', '.join(bad)}.")
-    if data.role == "first_secretary" and data.helper_id is None:
-        raise Unprocessable("user.first_secretary_needs_helper",
-                            "A first_secretary user must be linked to a helper (helper_id).")
+    if data.role in HELPER_ROLES and data.helper_id is None:
+        raise Unprocessable(f"user.{data.role}_needs_helper",
+                            f"A {data.role} user must be linked to a helper (helper_id).")
     await _check_helper(session, data.helper_id)
     await check_first_secretary_region(session, data.role, data.region_code, data.helper_id)
     if await session.scalar(select(User.id).where(User.username == data.username)):
@@ -147,6 +147,9 @@ async def update_user(session: AsyncSession, principal: Principal, user: User, d
         raise Unprocessable("user.first_secretary_needs_helper",
                             "A first_secretary user must be linked to a helper (helper_id).")
     await check_first_secretary_region(session, user.role, user.region_code, user.helper_id)
+    if user.role in HELPER_ROLES and user.helper_id is None:
+        raise Unprocessable(f"user.{user.role}_needs_helper",
+                            f"A {user.role} user must be linked to a helper (helper_id).")
     if user.id == principal.id and user.active is False:
         raise Conflict("user.cannot_deactivate_self", "You cannot deactivate your own account.")
     user.version += 1

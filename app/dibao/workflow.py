@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import record
+from app.audit.service import jsonable, record
 from app.auth.principal import Principal
+from app.decisions.record import Evaluation, record_decision
 from app.dibao import amounts
 from app.dibao.cases import (
     field_error,
@@ -34,7 +35,7 @@ from app.policy.dibao_case import (
     state_on,
     transition,
 )
-from app.policy.reasons import day
+from app.policy.reasons import Decision, Reason, day
 
 
 def transition_or_conflict(state: str, action: str) -> str:
@@ -144,12 +145,58 @@ async def decide(session: AsyncSession, principal: Principal, case_id: uuid.UUID
     if data.decision == "reject":
         new = wf.next_state("reject", data.decided_on, "decided_on")
         case.decided_on = data.decided_on
-        wf.append("reject", data.decided_on, data.reason)
+        step = wf.append("reject", data.decided_on, data.reason)
+        r = Reason("D5", "十四", f"rejected on {day(data.decided_on)}: {data.reason}")
+        await record_decision(session, principal, kind="dibao_rejection",
+                              subject_type="dibao_case", subject_id=case.id,
+                              household_id=case.household_id, region_code=case.region_code,
+                              decided_on=data.decided_on,
+                              evaluation=Evaluation(Decision(True, (r,)), jsonable({
+                                  "date": data.decided_on, "reason": data.reason,
+                                  "state_before": wf.steps[-2].action if len(wf.steps) > 1
+                                  else None})),
+                              outcome="rejected", params={"case_id": case.id,
+                                                          "step_seq": step.seq})
         await wf.save(new)
         await wf.audit("reject", {"decided_on": data.decided_on, "reason": data.reason})
         await wf.emit("dibao.case.rejected", {"decided_on": data.decided_on})
         return case
     return await _approve(wf, data)
+
+
+async def evaluate_approval(session: AsyncSession, case: DibaoCase, steps: list[DibaoCaseStep],
+                            facts: Facts, decided_on: date, approver: set[object]) -> Evaluation:
+    """(十四, D2, D5, D6) the approval rule on the case's checks, publicity and facts on the
+    decision date, with the standard in force (the approval and its replay both call this)."""
+    d2 = amounts.d2_on(case, facts, decided_on)
+    check_steps = [s for s in steps if s.action == "record_check"]
+    matches = await matched_hashes(session, case.id)
+    decision = check_approval(
+        [Check(s.details["kind"], s.details["passed"]) for s in check_steps],
+        case.publicity_end, decided_on, d2, case.flagged, approver,
+        {s.officer for s in check_steps}, {bytes(m.id_hash) for m in matches})
+    standard = amounts.standard_on(case, facts, decided_on)
+    facts_used = {
+        "date": decided_on,
+        "checks": [{"kind": s.details["kind"], "passed": s.details["passed"], "on": s.on,
+                    "officer": s.officer} for s in check_steps],
+        "publicity_end": case.publicity_end, "flagged": case.flagged,
+        "covered_persons": amounts.covered_on(case, facts, decided_on),
+        "d2": {"eligible": d2.ok, "reasons": [r.as_dict() for r in d2.reasons]},
+        "matched_persons": len(matches)}
+    versions = {"dibao_standard": {"region_code": standard.region_code,
+                                   "effective_from": standard.effective_from,
+                                   "amount": str(standard.amount)}}
+    return Evaluation(decision, jsonable(facts_used), jsonable(versions))
+
+
+async def _approver_ids(session: AsyncSession, principal: Principal) -> set[object]:
+    approver: set[object] = {principal.actor}
+    if principal.kind == "user":
+        user = await session.get(User, principal.id)
+        if user is not None and user.id_number_hash:
+            approver.add(bytes(user.id_number_hash))
+    return approver
 
 
 async def _approve(wf: Workflow, data) -> DibaoCase:
@@ -165,23 +212,23 @@ async def _approve(wf: Workflow, data) -> DibaoCase:
     if not start_ok.ok:
         raise refusal_error(start_ok)
     facts = await wf.facts()
-    d2 = amounts.d2_on(case, facts, data.decided_on)
-    check_steps = [s for s in wf.steps if s.action == "record_check"]
-    matches = await matched_hashes(session, case.id)
-    approver: set[object] = {principal.actor}
-    if principal.kind == "user":
-        user = await session.get(User, principal.id)
-        if user is not None and user.id_number_hash:
-            approver.add(bytes(user.id_number_hash))
-    decision = check_approval(
-        [Check(s.details["kind"], s.details["passed"]) for s in check_steps],
-        case.publicity_end, data.decided_on, d2, case.flagged, approver,
-        {s.officer for s in check_steps}, {bytes(m.id_hash) for m in matches})
+    approver = await _approver_ids(session, principal)
+    ev = await evaluate_approval(session, case, wf.steps, facts, data.decided_on, approver)
+    decision = ev.decision
     if not decision.ok:
         raise refusal_error(decision)
+    check_steps = [s for s in wf.steps if s.action == "record_check"]
+    matches = await matched_hashes(session, case.id)
     case.decided_on, case.start_month = data.decided_on, start
-    wf.append("approve", data.decided_on, data.reason, {
+    step = wf.append("approve", data.decided_on, data.reason, {
         "start_month": f"{start:%Y-%m}", "reasons": [r.as_dict() for r in decision.reasons]})
+    await record_decision(session, principal, kind="dibao_approval", subject_type="dibao_case",
+                          subject_id=case.id, household_id=case.household_id,
+                          region_code=case.region_code, decided_on=data.decided_on,
+                          evaluation=ev, outcome="approved",
+                          params={"case_id": case.id, "step_seq": step.seq,
+                                  "approver": sorted(a.hex() if isinstance(a, bytes) else a
+                                                     for a in approver)})
     periods = amounts.periods(case, facts)
     await wf.save(new)
     first = periods[0] if periods else None

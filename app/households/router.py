@@ -35,6 +35,8 @@ router = APIRouter(prefix="/api/v1", tags=["households"], responses=COMMON_ERROR
 Session = Depends(session_dependency, scope="function")
 READ = Depends(require("households:read"))
 WRITE = Depends(require("households:write"))
+# A1: direct registration and lifecycle stay with the district level; the field proposes.
+LIFECYCLE = Depends(require("households:lifecycle"))
 
 
 def settings_of(request: Request) -> Settings:
@@ -45,7 +47,7 @@ def settings_of(request: Request) -> Settings:
              responses=problem_responses(409))
 async def households_create(body: HouseholdIn, response: Response, session: AsyncSession = Session,
                             settings: Settings = Depends(settings_of),
-                            principal: Principal = WRITE) -> HouseholdOut:
+                            principal: Principal = LIFECYCLE) -> HouseholdOut:
     """Register a household with its members, causes and an income assessment (R1, R6)."""
     out = await registry.register_household(session, settings, principal, body)
     set_etag(response, out.version)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal, require
@@ -21,6 +21,7 @@ from app.households.schemas import (
     LookupOut,
     MeasureIn,
     MeasureOut,
+    MeasurePatch,
     RemoveIn,
     ReturnIn,
     VisitIn,
@@ -28,6 +29,7 @@ from app.households.schemas import (
 )
 from app.households.service import assessments, entitlements, help, lifecycle
 from app.kit.dates import today
+from app.kit.etag import require_if_match, set_etag
 from app.kit.pagination import PageParams, page_params
 from app.kit.schemas import Day, Page
 
@@ -35,6 +37,8 @@ router = APIRouter(tags=["households"], responses=COMMON_ERRORS)
 Session = Depends(session_dependency, scope="function")
 READ = Depends(require("households:read"))
 WRITE = Depends(require("households:write"))
+# A1: direct lifecycle writes stay with the district level; the field proposes.
+LIFECYCLE = Depends(require("households:lifecycle"))
 BASE = "/households/{household_id}"
 
 
@@ -61,7 +65,7 @@ async def households_assessments_list(household_id: uuid.UUID,
 @router.post(BASE + "/exit", response_model=EventOut, status_code=201, name="households_exit",
              responses=problem_responses(409))
 async def households_exit(household_id: uuid.UUID, body: ExitIn, session: AsyncSession = Session,
-                          principal: Principal = WRITE) -> EventOut:
+                          principal: Principal = LIFECYCLE) -> EventOut:
     """Exit from poverty (R6: income above the line, R5 target, signature; R7 retention follows)."""
     return await lifecycle.exit_household(session, principal, household_id, body)
 
@@ -69,7 +73,7 @@ async def households_exit(household_id: uuid.UUID, body: ExitIn, session: AsyncS
 @router.post(BASE + "/return", response_model=EventOut, status_code=201, name="households_return")
 async def households_return(household_id: uuid.UUID, body: ReturnIn,
                             session: AsyncSession = Session,
-                            principal: Principal = WRITE) -> EventOut:
+                            principal: Principal = LIFECYCLE) -> EventOut:
     """Return to poverty (返貧, R6): an assessment at or below the line; retention ends."""
     return await lifecycle.return_household(session, principal, household_id, body)
 
@@ -77,7 +81,7 @@ async def households_return(household_id: uuid.UUID, body: ReturnIn,
 @router.post(BASE + "/remove", response_model=EventOut, status_code=201, name="households_remove")
 async def households_remove(household_id: uuid.UUID, body: RemoveIn,
                             session: AsyncSession = Session,
-                            principal: Principal = WRITE) -> EventOut:
+                            principal: Principal = LIFECYCLE) -> EventOut:
     """Remove the household from the register (注銷, R6) with a date and reason."""
     return await lifecycle.remove_household(session, principal, household_id, body)
 
@@ -94,10 +98,25 @@ async def households_events_list(household_id: uuid.UUID, params: PageParams = D
 @router.post(BASE + "/measures", response_model=MeasureOut, status_code=201,
              name="households_measures_add")
 async def households_measures_add(household_id: uuid.UUID, body: MeasureIn,
-                                  session: AsyncSession = Session,
+                                  response: Response, session: AsyncSession = Session,
                                   principal: Principal = WRITE) -> MeasureOut:
     """Add a help measure to the household's plan."""
-    return await help.add_measure(session, principal, household_id, body)
+    out = await help.add_measure(session, principal, household_id, body)
+    set_etag(response, out.version)
+    return out
+
+
+@router.patch(BASE + "/measures/{measure_id}", response_model=MeasureOut,
+              name="households_measures_update", responses=problem_responses(412, 428))
+async def households_measures_update(household_id: uuid.UUID, measure_id: uuid.UUID,
+                                     body: MeasurePatch, request: Request, response: Response,
+                                     session: AsyncSession = Session,
+                                     principal: Principal = WRITE) -> MeasureOut:
+    """End or correct a help measure (If-Match on the measure's ETag)."""
+    out = await help.patch_measure(session, principal, household_id, measure_id, body,
+                                   lambda v: require_if_match(request, v))
+    set_etag(response, out.version)
+    return out
 
 
 @router.get(BASE + "/measures", response_model=Page[MeasureOut], name="households_measures_list")
@@ -115,7 +134,8 @@ async def households_measures_list(household_id: uuid.UUID,
 async def households_visits_add(household_id: uuid.UUID, body: VisitIn,
                                 session: AsyncSession = Session,
                                 principal: Principal = WRITE) -> VisitOut:
-    """Record a help visit (date, helper, notes)."""
+    """Record a help visit (A5: date on or before today, own helper for a first secretary or
+    cadre, optional place and device time)."""
     return await help.add_visit(session, principal, household_id, body)
 
 

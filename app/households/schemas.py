@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from app.kit.schemas import Day, In, Out, PastDay
 
@@ -130,8 +130,24 @@ class MeasureIn(In):
 
 class VisitIn(In):
     date: PastDay
-    helper_id: uuid.UUID | None = None
+    helper_id: uuid.UUID | None = Field(None, description=(
+        "default: the caller's own helper for a first secretary or cadre (A5)"))
     notes: str = Field(min_length=1, max_length=4000)
+    latitude: Decimal | None = Field(None, ge=-90, le=90, max_digits=9, decimal_places=6)
+    longitude: Decimal | None = Field(None, ge=-180, le=180, max_digits=9, decimal_places=6)
+    device_time: AwareDatetime | None = Field(
+        None, description="the device's clock when recorded (RFC 3339 with offset)")
+
+
+class MeasurePatch(In):
+    """A correction or the end of a measure (If-Match on the measure's ETag)."""
+
+    kind: MeasureKind | None = None
+    income_generating: bool | None = None
+    project: str | None = Field(None, min_length=1, max_length=200)
+    helper_id: uuid.UUID | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
 
 
 class LookupIn(In):
@@ -252,6 +268,7 @@ class MeasureOut(Out):
     end_date: date | None
     recorded_by: str
     created_at: datetime
+    version: int = 1
 
 
 class VisitOut(Out):
@@ -262,6 +279,9 @@ class VisitOut(Out):
     notes: str
     recorded_by: str
     created_at: datetime
+    latitude: float | None = None
+    longitude: float | None = None
+    device_time: datetime | None = None
 
 
 class ReasonOut(Out):

@@ -2,6 +2,8 @@
 
 from app.models import (  # noqa: F401 - imported for their tables
     dci,
+    attachments,
+    change_requests,
     dibao,
     households,
     imports,
@@ -10,6 +12,7 @@ from app.models import (  # noqa: F401 - imported for their tables
     policy_lines,
     replication,
     timelines,
+    proposals,
     villages,
     webhooks,
 )

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -196,12 +197,20 @@ class HouseholdMeasure(Base):
     end_date: Mapped[date | None] = mapped_column(Date)
     recorded_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = _created_at()
+    # Bumped on every correction or ending (the measure's ETag; PATCH needs If-Match).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class HouseholdVisit(Base):
     """A help record (幫扶有記載): a visit with its date, helper and notes."""
 
     __tablename__ = "household_visit"
+    __table_args__ = (
+        CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude_range"),
+        CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180",
+                        name="longitude_range"),
+        CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="place_both_or_none"),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("household.id"), index=True)
@@ -210,3 +219,7 @@ class HouseholdVisit(Base):
     notes: Mapped[str] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = _created_at()
+    # A5: where and when the device says the visit was recorded (optional)
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    device_time: Mapped[datetime | None] = mapped_column()

@@ -54,3 +54,35 @@ async def first_secretary_region(request: Request, principal: Principal) -> Prin
                                          dates.today())).get(principal.helper_id)
     return replace(principal, region_code=village or "",
                    extra={**principal.extra, "first_secretary_village": village or ""})
+
+
+def _common_region(codes: list[str]) -> str:
+    """The narrowest region holding every village of `codes` (village, town, district, city)."""
+    if not codes:
+        return ""
+    for width, pad in ((12, ""), (9, "000"), (6, "000000"), (4, "00000000")):
+        prefixes = {c[:width] for c in codes}
+        if len(prefixes) == 1:
+            return prefixes.pop() + pad
+    return ""
+
+
+async def household_cadre_scope(request: Request, principal: Principal) -> Principal:
+    """(八 结对帮扶) a household cadre sees the households of their household_cadre pairings
+    active today (Asia/Shanghai), and only while the pairing lasts: no pairing, nothing."""
+    if principal.kind != "user" or principal.role != "household_cadre":
+        return principal
+    rows: list = []
+    if principal.helper_id is not None:
+        from app.models.households import Household
+
+        on = dates.today()
+        async with request.app.state.db.sessionmaker() as session:
+            rows = list((await session.execute(
+                select(Pairing.household_id, Household.village_code)
+                .join(Household, Household.id == Pairing.household_id)
+                .where(Pairing.helper_id == principal.helper_id,
+                       Pairing.kind == "household_cadre", Pairing.start_date <= on,
+                       or_(Pairing.end_date.is_(None), Pairing.end_date >= on)))).all())
+    return replace(principal, region_code=_common_region([r.village_code for r in rows]),
+                   household_ids=frozenset(r.household_id for r in rows))

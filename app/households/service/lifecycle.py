@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import jsonable, record
 from app.auth.principal import Principal
+from app.decisions.record import Evaluation, line_version, record_decision
 from app.errors import refusal_error
 from app.events.service import emit
 from app.households.facts import (
@@ -81,6 +82,54 @@ def _signer(rec: HouseholdRecord, member_id: uuid.UUID | None) -> lifecycle.Sign
                                  joined_on=m.joined_on, left_on=m.left_on)
 
 
+async def evaluate_exit(session: AsyncSession, rec: HouseholdRecord, data,
+                        events: list[lifecycle.LifecycleEvent]) -> Evaluation:
+    """R6/R5/R8/R7 on the facts recorded for the exit date: the rule's decision, the facts it
+    was given and the policy data in force (the exit service and the replay both call this)."""
+    on = data.exit_date
+    signer = _signer(rec, data.signed_by_member_id)
+    a = assessment_on(rec, on)
+    line = await line_in_force(session, rec.household.village_code, on)
+    target = await answers.target_on(session, rec.household.id, on)
+    chosen = assessment_in_force(assessment_facts(rec), on)
+    decision = lifecycle.check_exit(
+        exit_date=on, assessment=chosen, persons=a.persons if a else 1, line=line, target=target,
+        signer=signer, signed_on=data.signed_on, publicity_start=data.publicity_start,
+        publicity_end=data.publicity_end, events=events)
+    months = await retention_months_in_force(session, on)
+    facts = {"date": on, "assessment": _assessment_fact(a), "persons": a.persons if a else None,
+             "target": {"met": target.ok, "reasons": [r.as_dict() for r in target.reasons]},
+             "signer": ({"member_id": signer.person_id, "is_head": signer.is_head,
+                         "birth_date": signer.birth_date, "joined_on": signer.joined_on,
+                         "left_on": signer.left_on} if signer else None),
+             "signed_on": data.signed_on, "publicity_start": data.publicity_start,
+             "publicity_end": data.publicity_end, "events": _event_facts(events)}
+    return Evaluation(decision, jsonable(facts), {"poverty_line": line_version(line),
+                                                  "retention_rule": {"months": months}})
+
+
+def _assessment_fact(a) -> dict | None:
+    if a is None:
+        return None
+    return {"id": str(a.id), "year": a.year, "version": a.version,
+            "assessed_on": a.assessed_on.isoformat(), "net_income": str(a.net_income),
+            "persons": a.persons}
+
+
+def _event_facts(events) -> list[dict]:
+    return [{"kind": e.kind, "on": e.on.isoformat(), "seq": e.seq} for e in events]
+
+
+async def _decided(session: AsyncSession, principal: Principal, kind: str, event: HouseholdEvent,
+                   rec: HouseholdRecord, ev: Evaluation, data) -> None:
+    await record_decision(session, principal, kind=kind, subject_type="household_event",
+                          subject_id=event.id, household_id=rec.household.id,
+                          region_code=rec.household.village_code, decided_on=event.occurred_on,
+                          evaluation=ev, outcome="approved",
+                          params={"household_id": rec.household.id, "event_seq": event.seq,
+                                  "body": data.model_dump(mode="json")})
+
+
 async def exit_household(session: AsyncSession, principal: Principal, household_id: uuid.UUID,
                          data) -> EventOut:
     """R6 (八): exit needs income above the line (R8), the R5 target met, the signed confirmation
@@ -91,26 +140,34 @@ async def exit_household(session: AsyncSession, principal: Principal, household_
         not_in_future(value, field, today())
     rec = await scoped_record(session, principal, household_id, lock=True)
     on = data.exit_date
-    signer = _signer(rec, data.signed_by_member_id)
+    ev = await evaluate_exit(session, rec, data, lifecycle_events(rec))
+    if not ev.decision.ok:
+        raise refusal_error(ev.decision)
     a = assessment_on(rec, on)
     line = await line_in_force(session, rec.household.village_code, on)
-    target = await answers.target_on(session, household_id, on)
-    decision = lifecycle.check_exit(
-        exit_date=on, assessment=assessment_in_force(assessment_facts(rec), on),
-        persons=a.persons if a else 1, line=line, target=target, signer=signer,
-        signed_on=data.signed_on, publicity_start=data.publicity_start,
-        publicity_end=data.publicity_end, events=lifecycle_events(rec))
-    if not decision.ok:
-        raise refusal_error(decision)
     payload = {"signed_by_member_id": data.signed_by_member_id, "signed_on": data.signed_on,
                "publicity_start": data.publicity_start, "publicity_end": data.publicity_end,
                "assessment_id": a.id if a else None, "line": line.describe()}
     # R7: the retention length in force on the exit date, kept on the event so that a later
     # change of the rule never rewrites this exit.
-    months = await retention_months_in_force(session, on)
+    months = ev.versions["retention_rule"]["months"]
     event = await _append(session, principal, rec, "exit", on, data.reason,
-                          jsonable(payload), decision.reasons, retention_months=months)
+                          jsonable(payload), ev.decision.reasons, retention_months=months)
+    await _decided(session, principal, "exit", event, rec, ev, data)
     return event_out(event)
+
+
+async def evaluate_return(session: AsyncSession, rec: HouseholdRecord, data,
+                          events: list[lifecycle.LifecycleEvent]) -> Evaluation:
+    """R6/R1/R8 on the facts recorded for the return date (the service and the replay)."""
+    on = data.date
+    chosen = assessment_in_force(assessment_facts(rec), on)
+    row = next((a for a in rec.assessments if chosen and a.id == chosen.id), None)
+    line = await line_in_force(session, rec.household.village_code, on)
+    decision = lifecycle.check_return(chosen, line, row.persons if row else 1, on, events=events)
+    facts = {"date": on, "assessment": _assessment_fact(row),
+             "assessment_year": data.assessment_year, "events": _event_facts(events)}
+    return Evaluation(decision, jsonable(facts), {"poverty_line": line_version(line)})
 
 
 async def return_household(session: AsyncSession, principal: Principal, household_id: uuid.UUID,
@@ -128,16 +185,24 @@ async def return_household(session: AsyncSession, principal: Principal, househol
                           f"R8: the assessment in force on {on.isoformat()} is of {chosen.year} "
                           f"(dated {chosen.assessed_on.isoformat()}), not of {data.assessment_year}")
     row = next((a for a in rec.assessments if chosen and a.id == chosen.id), None)
+    ev = await evaluate_return(session, rec, data, lifecycle_events(rec))
+    if not ev.decision.ok:
+        raise refusal_error(ev.decision)
     line = await line_in_force(session, rec.household.village_code, on)
-    decision = lifecycle.check_return(chosen, line, row.persons if row else 1, on,
-                                      events=lifecycle_events(rec))
-    if not decision.ok:
-        raise refusal_error(decision)
     payload = {"assessment_year": data.assessment_year, "assessment_id": row.id if row else None,
                "line": line.describe()}
     event = await _append(session, principal, rec, "return", on, data.reason, jsonable(payload),
-                          decision.reasons)
+                          ev.decision.reasons)
+    await _decided(session, principal, "return", event, rec, ev, data)
     return event_out(event)
+
+
+async def evaluate_remove(session: AsyncSession, rec: HouseholdRecord, data,
+                          events: list[lifecycle.LifecycleEvent]) -> Evaluation:
+    """R6 on the lifecycle recorded before the removal date (the service and the replay)."""
+    decision = lifecycle.check_transition(events, "remove", data.date)
+    return Evaluation(decision, jsonable({"date": data.date, "reason": data.reason,
+                                          "events": _event_facts(events)}))
 
 
 async def remove_household(session: AsyncSession, principal: Principal, household_id: uuid.UUID,
@@ -145,11 +210,12 @@ async def remove_household(session: AsyncSession, principal: Principal, househol
     """R6 (八): 注銷 from any state (wrongly identified, deceased, moved away, other)."""
     not_in_future(data.date, "date", today())
     rec = await scoped_record(session, principal, household_id, lock=True)
-    decision = lifecycle.check_transition(lifecycle_events(rec), "remove", data.date)
-    if not decision.ok:
-        raise refusal_error(decision)
+    ev = await evaluate_remove(session, rec, data, lifecycle_events(rec))
+    if not ev.decision.ok:
+        raise refusal_error(ev.decision)
     event = await _append(session, principal, rec, "remove", data.date, data.reason,
-                          {"note": data.note}, decision.reasons)
+                          {"note": data.note}, ev.decision.reasons)
+    await _decided(session, principal, "remove", event, rec, ev, data)
     return event_out(event)
 
 

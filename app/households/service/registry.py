@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import pii
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.auth.scoping import ensure_in_region, in_region, region_filter, region_prefix
+from app.auth.scoping import ensure_in_region, household_filter, in_region, region_filter, region_prefix
 from app.config import Settings
+from app.decisions.record import Evaluation, line_version, record_decision
 from app.errors import refusal_error
 from app.events.service import emit
 from app.households.schemas import CausesOut, HouseholdItem, HouseholdOut, RetentionOut
@@ -70,6 +71,19 @@ def attribute_row(member_id: uuid.UUID, data, effective_from: date, actor: str) 
         tekun_since=data.tekun_since, recorded_by=actor)
 
 
+def evaluate_register(assessment: AssessmentFacts | None, line, persons: int,
+                      on: date) -> Evaluation:
+    """R6/R1 (二, 八) on given facts: the registration service (the request's assessment and
+    members) and the replay (the household's assessment in force and members on the date)."""
+    decision = lifecycle.check_register(assessment, line, persons, on, events=[])
+    a = None if assessment is None else {
+        "year": assessment.year,
+        "version": assessment.version, "assessed_on": assessment.assessed_on.isoformat(),
+        "net_income": str(assessment.net_income)}
+    return Evaluation(decision, {"date": on.isoformat(), "assessment": a, "persons": persons},
+                      {"poverty_line": line_version(line)})
+
+
 async def register_household(session: AsyncSession, settings: Settings, principal: Principal,
                              data) -> HouseholdOut:
     """R6/R1 (二, 八): register a household with members, causes and an income assessment."""
@@ -101,8 +115,8 @@ async def register_household(session: AsyncSession, settings: Settings, principa
                             property=a.property_income, transfer=a.transfer_income,
                             production_costs=a.production_costs)
     line = await line_in_force(session, data.village_code, data.registered_on)
-    decision = lifecycle.check_register(facts, line, len(data.members), data.registered_on,
-                                        events=[])
+    ev = evaluate_register(facts, line, len(data.members), data.registered_on)
+    decision = ev.decision
     if not decision.ok:
         raise refusal_error(decision)
 
@@ -135,6 +149,14 @@ async def register_household(session: AsyncSession, settings: Settings, principa
                "assessment_year": a.year, "reasons": [r.as_dict() for r in decision.reasons]}
     await record(session, principal, "household.register", "household", household.id,
                  after=summary, region_code=household.village_code)
+    event_id = await session.scalar(select(HouseholdEvent.id).where(
+        HouseholdEvent.household_id == household.id, HouseholdEvent.seq == 1))
+    await record_decision(session, principal, kind="register", subject_type="household_event",
+                          subject_id=event_id, household_id=household.id,
+                          region_code=household.village_code, decided_on=data.registered_on,
+                          evaluation=ev, outcome="approved",
+                          params={"household_id": household.id, "event_seq": 1,
+                                  "body": {"registered_on": data.registered_on}})
     await emit(session, "household.registered", "household", household.id,
                household.village_code, {"id": household.id, **summary})
     return await household_out(session, settings, principal, household.id, data.registered_on)
@@ -213,7 +235,8 @@ async def list_households(session: AsyncSession, principal: Principal, params: P
     stmt = (select(Household.id, Household.village_code, Household.group_name,
                    Household.registered_on, Household.version, t.status, t.support_type)
             .join(t, and_(t.household_id == Household.id, t.valid.contains(on)))
-            .where(region_filter(principal, Household.village_code)))
+            .where(region_filter(principal, Household.village_code),
+                   household_filter(principal, Household.id)))
     if region_code:
         stmt = stmt.where(Household.village_code.like(f"{region_prefix(region_code)}%"))
     if status:
