@@ -1,7 +1,7 @@
 """Auth hardening: token versions, refresh-token scopes, login failures per client address
 
 Revision ID: 0101
-Revises: 0010
+Revises: 0701
 Create Date: 2026-12-01 09:00:00+00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0101"
-down_revision: str | None = "0010"
+down_revision: str | None = "0701"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

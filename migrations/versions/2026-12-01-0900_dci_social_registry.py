@@ -1,7 +1,7 @@
 """DCI Social Registry: senders, message ids, transactions, subscriptions; webhook channel kind
 
 Revision ID: 0801
-Revises: 0010
+Revises: 0501
 Create Date: 2026-12-01 09:00:00+00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0801"
-down_revision: str | None = "0010"
+down_revision: str | None = "0501"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """proposals, steps, objections (A1, A3) and decision records
 
 Revision ID: 0901
-Revises: 0010
+Revises: 0801
 Create Date: 2026-12-01 09:01:00+00:00
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0901"
-down_revision: str | None = "0010"
+down_revision: str | None = "0801"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

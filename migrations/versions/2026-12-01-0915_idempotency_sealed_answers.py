@@ -1,7 +1,7 @@
 """Idempotency store: answers are now stored encrypted; drop the answers stored in clear
 
 Revision ID: 0201
-Revises: 0010
+Revises: 0101
 Create Date: 2026-12-01 09:15:00+00:00
 
 A finished key's stored answer could hold unmasked ID numbers. From this revision on the answer
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0201"
-down_revision: str | None = "0010"
+down_revision: str | None = "0101"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Timelines: household_timeline and person_timeline, date ranges indexed with GiST
 
 Revision ID: 0501
-Revises: 0010
+Revises: 0201
 Create Date: 2026-12-01 09:30:00+00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0501"
-down_revision: str | None = "0010"
+down_revision: str | None = "0201"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

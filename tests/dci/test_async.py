@@ -16,8 +16,9 @@ ALL = {"query_type": "predicate", "query": [{"expression1": {
 
 
 @pytest.fixture
-def callbacks(monkeypatch):
-    monkeypatch.setenv("XIAOKANG_OUTBOUND_ALLOWED_HOSTS", "127.0.0.1")
+def callbacks(app):
+    # the department's server runs on this machine: allow it (XIAOKANG_OUTBOUND_ALLOWED_HOSTS)
+    app.state.settings.outbound_allowed_hosts = ["127.0.0.1"]
     with CallbackServer() as server:
         yield server
 
@@ -107,8 +108,8 @@ async def test_async_search_needs_a_callback_uri(client, register_department):
 
 
 async def test_a_callback_to_a_private_address_not_listed_is_refused(
-        client, app, db, register_department, monkeypatch):
-    monkeypatch.delenv("XIAOKANG_OUTBOUND_ALLOWED_HOSTS", raising=False)
+        client, app, db, register_department):
+    assert app.state.settings.outbound_allowed_hosts == []
     with CallbackServer() as server:
         dept = await register_department(callback=server.base)
         acked(await client.post("/dci/registry/search", headers=dept.auth, json=dept.search(ALL)))
