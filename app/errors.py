@@ -17,8 +17,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.kit.schemas import validation_code
 from app.i18n import localise, negotiate
+from app.kit.schemas import validation_code
 from app.policy.errors import PolicyError
 
 PROBLEM = "application/problem+json"

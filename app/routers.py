@@ -4,9 +4,9 @@ from app.attachments.router import router as attachments_router
 from app.audit.router import router as audit_router
 from app.auth.router import jwks_router
 from app.auth.router import router as auth_router
+from app.changes.router import router as changes_router
 from app.dci.router import router as dci_router
 from app.dci.router import senders_router as dci_senders_router
-from app.changes.router import router as changes_router
 from app.decisions.router import router as decisions_router
 from app.dibao.router import router as dibao_router
 from app.events.router import router as events_router

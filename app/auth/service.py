@@ -25,7 +25,7 @@ from app.auth.scoping import ensure_in_region, region_filter
 from app.auth.tokens import TokenService
 from app.auth.user_region import check_first_secretary_region
 from app.config import Settings, reveal
-from app.errors import Conflict, DomainError, NotFound, TooManyRequests, Unauthorized, Unprocessable
+from app.errors import Conflict, DomainError, NotFound, Unauthorized, Unprocessable
 from app.kit.pagination import PageParams, paginate
 from app.models.accounts import Client, RefreshToken, User
 from app.models.regions import Region

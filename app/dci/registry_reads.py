@@ -3,7 +3,7 @@
 The answers come from the same services as the REST API (`households.service.registry`,
 `households.service.members`, the entitlements service, the dibao coverage hook), so a DCI
 record says exactly what `GET /api/v1/households/{id}?as_of=` says. When the timelines land,
-this module is the one to switch.
+dibao coverage is read from the members' timelines.
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ from app.auth.principal import Principal
 from app.auth.scoping import region_filter
 from app.config import Settings
 from app.errors import NotFound
-from app.households.coverage import dibao_coverage
 from app.households.schemas import EntitlementsOut, HouseholdOut
 from app.households.service import entitlements as entitlements_service
 from app.households.service import members as members_service
-from app.households.service import registry
+from app.households.service import answers, registry
 from app.models.households import Household
 
 
@@ -62,8 +61,9 @@ async def household_view(session: AsyncSession, settings: Settings, principal: P
         out = await registry.get_household(session, settings, principal, household_id, on)
     except NotFound:
         return None
-    current = [m.id for m in out.members if m.is_member]
-    covered = await dibao_coverage(session, current, on) if current else {}
+    # dibao coverage on `on`, as the rules wrote it into the members' timelines
+    covered = {m.id: p.dibao_detail or "" for m, p in await answers.member_segments(
+        session, household_id, on) if p is not None and p.is_member and p.dibao_covered}
     return HouseholdView(out, covered)
 
 

@@ -1,5 +1,5 @@
 """Households export: one row per member on a date (`as_of`, default today) with the household's
-columns, its status on that date and its latest assessment, in the households import format (a
+columns, its status on that date and the assessment in force (read from the timelines), in the households import format (a
 file exported can be imported elsewhere; `lang=zh` writes the national forms' Chinese headers).
 Removed households are left out unless asked for. Every cell is text (`app.kit.cells`).
 Streamed from a server-side cursor; ID numbers masked unless the caller holds pii:read (then the
@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 
-from sqlalchemy import select, true
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import pii
@@ -21,15 +21,10 @@ from app.auth.principal import Principal
 from app.auth.scoping import principal_prefix, region_prefix
 from app.config import Settings
 from app.errors import NotFound
-from app.households.sql import attribute_sql, current_member_sql, status_sql
 from app.imports.headers import chinese_header
 from app.kit import cells
-from app.models.households import (
-    Household,
-    HouseholdAssessment,
-    HouseholdMember,
-    MemberAttributeVersion,
-)
+from app.models.households import Household, HouseholdAssessment, HouseholdMember
+from app.models.timelines import HouseholdTimeline, PersonTimeline
 from app.policy import ids
 
 COLUMNS = ["household_key", "village_code", "group", "registered_on", "cause_main",
@@ -38,36 +33,34 @@ COLUMNS = ["household_key", "village_code", "group", "registered_on", "cause_mai
            "labour_capacity", "health", "disability_category", "disability_grade", "in_school",
            "stable_nonfarm_employment", "tekun_since", "joined_on", "status"]
 
-ATTRIBUTES = ("labour_capacity", "health", "disability_category", "disability_grade", "in_school",
-              "stable_nonfarm_employment", "tekun_since")
 
 
 def _query(prefix: str, on: date, status: str | None, include_removed: bool):
     """One row per member of the household on `on`, with the household's status (R6) and the
-    member's attributes in force on that date (the SQL forms of `app.households.sql`), and the
-    latest assessment made on or before it."""
-    h, m, a = Household, HouseholdMember, HouseholdAssessment
-    status_col = status_sql(on)
-    latest = (select(a).where(a.household_id == h.id, a.assessed_on <= on)
-              .order_by(a.assessed_on.desc(), a.year.desc(), a.version.desc()).limit(1)
-              .correlate(h).lateral("a"))
-    attrs = [attribute_sql(getattr(MemberAttributeVersion, c), on).label(c) for c in ATTRIBUTES]
+    assessment in force (R8), and the member's attributes in force: all read from the
+    timelines the rules wrote (`valid @> on`), none derived again here."""
+    h, m, a, t, p = Household, HouseholdMember, HouseholdAssessment, HouseholdTimeline, PersonTimeline
     stmt = (
         select(h.id, h.village_code, h.group_name, h.registered_on, h.cause_main, h.cause_others,
-               latest.c.year, latest.c.wage_income, latest.c.business_income,
-               latest.c.property_income, latest.c.transfer_income, latest.c.production_costs,
-               latest.c.net_income, m.name, m.id_number_enc, m.relation, *attrs, m.joined_on,
-               status_col.label("status"))
-        .join(m, current_member_sql(on))
-        .outerjoin(latest, true())
-        .where(h.village_code.like(prefix + "%"), status_col.is_not(None))
+               a.year, a.wage_income, a.business_income, a.property_income, a.transfer_income,
+               a.production_costs, a.net_income, m.name, m.id_number_enc, m.relation,
+               p.attributes, m.joined_on, t.status)
+        .join(t, and_(t.household_id == h.id, t.valid.contains(on)))
+        .join(p, and_(p.household_id == h.id, p.valid.contains(on), p.is_member.is_(True)))
+        .join(m, m.id == p.person_id)
+        .outerjoin(a, a.id == t.assessment_id)
+        .where(h.village_code.like(prefix + "%"), t.status.is_not(None))
         .order_by(h.village_code, h.id, m.relation, m.id)
     )
     if status:
-        stmt = stmt.where(status_col == status)
+        stmt = stmt.where(t.status == status)
     elif not include_removed:
-        stmt = stmt.where(status_col != "removed")
+        stmt = stmt.where(t.status != "removed")
     return stmt
+
+
+def _flag(value) -> int | None:
+    return None if value is None else int(bool(value))
 
 
 def scope_prefix(principal: Principal, region_code: str | None) -> str:
@@ -93,14 +86,14 @@ async def rows(session: AsyncSession, settings: Settings, principal: Principal, 
     result = await session.stream(stmt)
     async for r in result:
         number = pii.decrypt(settings, r.id_number_enc)
+        v = r.attributes or {}
         yield [str(r.id), r.village_code, r.group_name, r.registered_on, r.cause_main,
                ";".join(r.cause_others or []), r.year, r.wage_income, r.business_income,
                r.property_income, r.transfer_income, r.production_costs, r.net_income, r.name,
-               number if unmasked else ids.mask_id(number), r.relation, r.labour_capacity,
-               r.health, r.disability_category, r.disability_grade,
-               None if r.in_school is None else int(r.in_school),
-               None if r.stable_nonfarm_employment is None else int(r.stable_nonfarm_employment),
-               r.tekun_since, r.joined_on, r.status]
+               number if unmasked else ids.mask_id(number), r.relation, v.get("labour_capacity"),
+               v.get("health"), v.get("disability_category"), v.get("disability_grade"),
+               _flag(v.get("in_school")), _flag(v.get("stable_nonfarm_employment")),
+               v.get("tekun_since"), r.joined_on, r.status]
 
 
 async def audit_export(session: AsyncSession, principal: Principal, prefix: str, fmt: str) -> None:

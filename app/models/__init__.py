@@ -1,18 +1,18 @@
 """All models, imported so that Base.metadata knows every table (Alembic compares against it)."""
 
 from app.models import (  # noqa: F401 - imported for their tables
-    dci,
     attachments,
     change_requests,
+    dci,
     dibao,
     households,
     imports,
     insurance,
     pairings,
     policy_lines,
+    proposals,
     replication,
     timelines,
-    proposals,
     villages,
     webhooks,
 )

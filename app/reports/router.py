@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.principal import CITY_CODE, Principal, require
+from app.auth.principal import Principal, require
 from app.errors import COMMON_ERRORS
 from app.kit.dates import today
 from app.kit.deps import ReadSession as Session  # read-only: the replica may answer
