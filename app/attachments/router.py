@@ -53,7 +53,10 @@ async def attachments_get(attachment_id: uuid.UUID, session: AsyncSession = Sess
 
 @router.get("/attachments/{attachment_id}/content", name="attachments_content",
             response_class=Response,
-            responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "application/pdf": {}}}})
+            responses={200: {"description": "the stored bytes, served with their own type "
+                                            "(image/jpeg, image/png or application/pdf)",
+                             "content": {"application/octet-stream": {
+                                 "schema": {"type": "string", "format": "binary"}}}}})
 async def attachments_content(attachment_id: uuid.UUID, request: Request,
                               session: AsyncSession = Session,
                               principal: Principal = READ) -> Response:

@@ -65,8 +65,10 @@ async def dci_senders_get(sender_id: str, session: AsyncSession = Session,
                                                                       sender_id))
 
 
-@router.get("/social_api_v1.0.0.yaml", name="dci_specification",
-            response_class=Response, responses={200: {"content": {"application/yaml": {}}}})
+@router.get("/social_api_v1.0.0.yaml", name="dci_specification", response_class=Response,
+            responses={200: {"description": "the DCI Social Registry specification (YAML)",
+                             "content": {"application/octet-stream": {
+                                 "schema": {"type": "string", "format": "binary"}}}}})
 async def dci_specification() -> Response:
     """The DCI Social Registry specification this API serves (errata fixed)."""
     return Response(SPEC.read_bytes(), media_type="application/yaml")

@@ -13,7 +13,6 @@ from app.auth.scoping import ensure_in_region, household_filter, household_in_sc
 from app.config import Settings
 from app.field import cursor as cursors
 from app.field.schemas import SyncChange, SyncHousehold, SyncOut, Task, WorkHousehold, WorkOut
-from app.households.facts import load_record
 from app.households.service.registry import household_out
 from app.kit.etag import etag_of
 from app.models.change_requests import ChangeRequest
@@ -106,8 +105,7 @@ async def sync(session: AsyncSession, settings: Settings, principal: Principal, 
     for hid in touched:
         if await session.get(Household, hid) is None:
             continue
-        rec = await load_record(session, hid)
-        out = await household_out(session, settings, principal, rec, on)
+        out = await household_out(session, settings, principal, hid, on)
         households.append(SyncHousehold(etag=etag_of(out.version, on), household=out))
     last = rows[-1].position if rows else position
     return SyncOut(village_code=village, as_of=on, cursor=cursors.encode(settings, village, last),

@@ -22,7 +22,7 @@ from app.proposals.schemas import (
     ProposalOut,
     SettleIn,
     State,
-    StepIn,
+    ProposalStepIn,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["proposals"], responses=COMMON_ERRORS)
@@ -65,7 +65,7 @@ async def proposals_get(proposal_id: uuid.UUID, request: Request,
 
 @router.post("/proposals/{proposal_id}/steps", response_model=ProposalOut, status_code=201,
              name="proposals_steps_add", responses=problem_responses(409))
-async def proposals_steps_add(proposal_id: uuid.UUID, body: StepIn, request: Request,
+async def proposals_steps_add(proposal_id: uuid.UUID, body: ProposalStepIn, request: Request,
                               session: AsyncSession = Session,
                               principal: Principal = READ) -> ProposalOut:
     """The next step (appraise, publicise ≥ 7 days, review, approve or reject), strictly in

@@ -27,7 +27,7 @@ class ProposalIn(In):
     notes: str | None = Field(None, max_length=2000)
 
 
-class StepIn(In):
+class ProposalStepIn(In):
     step: StepName
     date: date
     notes: str | None = Field(None, max_length=2000)
@@ -53,7 +53,7 @@ class ReasonItem(Out):
     detail: str
 
 
-class StepOut(Out):
+class ProposalStepOut(Out):
     seq: int
     step: Literal["propose", "appraise", "publicise", "review", "approve", "reject"]
     state_after: State
@@ -94,7 +94,7 @@ class ProposalOut(Out):
     publicity_start: date | None
     publicity_end: date | None
     result: dict[str, Any] | None
-    steps: list[StepOut]
+    steps: list[ProposalStepOut]
     objections: list[ObjectionOut]
     version: int
     created_at: datetime

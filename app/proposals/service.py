@@ -40,7 +40,7 @@ from app.models.proposals import DecisionRecord, Proposal, ProposalObjection, Pr
 from app.policy import ids
 from app.policy import proposals as rules
 from app.policy.reasons import Decision
-from app.proposals.schemas import ObjectionOut, ProposalItem, ProposalOut, StepOut
+from app.proposals.schemas import ObjectionOut, ProposalItem, ProposalOut, ProposalStepOut
 
 MODELS = {"register": HouseholdIn, "exit": ExitIn, "return": ReturnIn, "remove": RemoveIn}
 DATE_FIELD = {"register": "registered_on", "exit": "exit_date", "return": "date", "remove": "date"}
@@ -165,8 +165,8 @@ async def _objections(session: AsyncSession, proposal_id: uuid.UUID) -> list[Pro
         ProposalObjection.raised_on, ProposalObjection.created_at))).all())
 
 
-def step_out(s: ProposalStep) -> StepOut:
-    return StepOut(seq=s.seq, step=s.step, state_after=s.state_after, date=s.on,
+def step_out(s: ProposalStep) -> ProposalStepOut:
+    return ProposalStepOut(seq=s.seq, step=s.step, state_after=s.state_after, date=s.on,
                    officer=s.officer, officer_name=s.officer_name, notes=s.notes,
                    publicity_start=s.publicity_start, publicity_end=s.publicity_end,
                    reasons=s.reasons, created_at=s.created_at)

@@ -131,4 +131,4 @@ async def test_request_metrics_are_labelled_by_route_template(client, admin):
     metrics = (await client.get("/metrics")).text
     assert ('xiaokang_http_requests_total{method="GET",route="/api/v1/households/{household_id}",'
             'status="404"}') in metrics
-    assert 'xiaokang_http_request_seconds_count{method="GET",route="/api/v1/households/' in metrics
+    assert 'xiaokang_http_request_duration_seconds_count{method="GET",route="/api/v1/households/' in metrics

@@ -218,9 +218,13 @@ def test_e8_age_text_follows_the_date_asked_inside_one_segment():
 
 
 def test_retention_end_and_the_day_after_are_change_points():
+    # one member, so that R7 (not "nobody left", point 12) is what ends the household's E7
     h = HouseholdHistory(HouseholdRef("h", VILLAGE),
                          [EventRow("register", date(2016, 3, 1), 1),
                           EventRow("exit", date(2016, 2, 29) + timedelta(days=366), 2)],
+                         members=[MemberRow("m", date(1970, 5, 1), date(2016, 3, 1))],
+                         versions={"m": [AttributeRow(1, "m", date(2016, 3, 1), "ordinary",
+                                                      "healthy")]},
                          lines=[LineVersion(CITY, date(2016, 1, 1), Decimal(7000))])
     points = change_points(h)
     assert date(2019, 3, 2) in points  # exit 2017-03-01 + 24 months = 2019-03-01, then the day after
