@@ -172,8 +172,10 @@ async def _run(db: Database, ctx: Context, job: ImportJob, path: Path) -> dict:
             kind.accept(line, {f: row[h].strip() for h, f in mapping.items()})
             if kind.pending() >= BATCH:
                 await stager.flush()
-            elif read % 256 == 0 and stager.running is not None:
-                await asyncio.sleep(0)  # let the COPY of the previous batch move on
+            elif read % 256 == 0:
+                # Let the COPY of the previous batch move on, and the worker's heartbeat go
+                # out (a worker silent too long is taken for dead and its job run again).
+                await asyncio.sleep(0)
                 if time.monotonic() - last > PROGRESS_EVERY:
                     last = time.monotonic()
                     await _progress(db, job.id, rows_read=read, rows_rejected=kind.rejected,
