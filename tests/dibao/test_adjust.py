@@ -68,3 +68,32 @@ async def test_a_household_without_a_grant_is_left_alone(client, admin):
     h = await household(client, admin, "12000.00")
     await add_assessment(client, admin, h["id"], 2016, "19200.00", assessed_on="2016-12-20")
     assert await feed(client, admin, "dibao.grant.adjusted") == []
+
+
+async def test_an_imported_assessment_or_member_adjusts_the_grant_as_the_api_does(
+        client, app, db, admin):
+    """D7 whatever the entrance: the import of an assessment (or of a member) emits the same
+    `dibao.grant.adjusted` as POST …/assessments (or …/members) in the import's transaction."""
+    from tests.households.factories import member, valid_id
+    from tests.imports.helpers import csv_bytes, import_file
+
+    await set_standard(client, admin, "500.00")
+    head = valid_id("19660512")
+    h = await household(client, admin, "12000.00", members=[
+        member("02", id_number=head), member("10", birth="19680301"),
+        member("20", birth="19900101")])
+    case = await approved_case(client, admin, h["id"])
+    job = await import_file(client, app, db, admin, csv_bytes(
+        ["head_id_number", "year", "wage_income", "assessed_on"],
+        [[head, "2016", "19200", "2016-12-20"]]), kind="assessments")
+    assert job["state"] == "succeeded", job
+    job = await import_file(client, app, db, admin, csv_bytes(
+        ["户主身份证号", "姓名", "身份证号", "与户主关系", "劳动能力", "健康状况", "入户日期"],
+        [[head, "王小明", valid_id("20100101"), "子", "无劳动力", "健康", "2017-05-01"]]),
+        kind="members")
+    assert job["state"] == "succeeded", job
+    events = await feed(client, admin, "dibao.grant.adjusted")
+    assert [(e["entity_id"], e["payload"]["cause"], e["payload"]["from"],
+             e["payload"]["monthly_benefit_after"]) for e in events] == [
+        (case["id"], "assessment", "2017-01-01", "0.00"),
+        (case["id"], "member_joined", "2017-05-01", "400.00")]

@@ -13,6 +13,7 @@ import uuid
 from pydantic import ValidationError
 
 from app.auth.scoping import principal_prefix
+from app.dibao.adjust import GRANT_STATES, on_assessment_recorded, on_membership_changed
 from app.households.schemas import AssessmentCreate, MemberIn
 from app.imports import values as V
 from app.imports.kinds.base import Kind, RowError, StageTable, pydantic_errors, text_of
@@ -149,8 +150,19 @@ class Members(Kind):
                             str(self.ctx.job_id))
         await emit_selected(self.ctx.conn, "household.member.added", "household", MEMBER_EVENTS,
                             str(self.ctx.job_id))
+        # (十四, D2, D7) as POST …/members: the grants of households with an open dibao grant
+        for r in await self.ctx.conn.fetch(f"""
+                SELECT m.ref_id, m.id, m.joined_on FROM stg_member m
+                WHERE NOT m.rejected AND {OPEN_GRANT} ORDER BY m.line""".replace("$H", "m.ref_id")):
+            await on_membership_changed(self.ctx.session, p, r["ref_id"], r["id"], r["joined_on"],
+                                        "member_joined")
         return {"members": n[0]}
 
+
+# Households holding an open dibao grant (`app.dibao.adjust.open_grants_clause`), for D7.
+OPEN_GRANT = f"""EXISTS (SELECT 1 FROM dibao_case c WHERE c.household_id = $H
+                         AND c.start_month IS NOT NULL
+                         AND c.state IN ({", ".join(f"'{s}'" for s in GRANT_STATES)}))"""
 
 MEMBER_STEPS = (
     """INSERT INTO household_member (id, household_id, name, id_number_enc, id_hash, birth_date,
@@ -240,6 +252,12 @@ class Assessments(Kind):
                             ASSESSMENT_EVENTS, str(self.ctx.job_id), p.actor, extra=lambda d: {
                                 "per_capita_income": per_capita_income(d["net_income"],
                                                                        d["persons"])})
+        # (十四, D7) as POST …/assessments: re-evaluate the open dibao grants in this transaction
+        for r in await self.ctx.conn.fetch(f"""
+                SELECT a.ref_id, a.id, a.assessed_on FROM stg_assessment_out a
+                WHERE {OPEN_GRANT} ORDER BY a.line""".replace("$H", "a.ref_id")):
+            await on_assessment_recorded(self.ctx.session, p, r["ref_id"], r["assessed_on"],
+                                         r["id"])
         return {"assessments": n[1]}
 
 
