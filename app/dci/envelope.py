@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -121,7 +122,11 @@ def check_count(header: dict, items: Any) -> list:
 
 
 async def _remember(session: AsyncSession, sender: DciSender, header: dict) -> None:
-    """Record the message id; a replay of one already received is refused."""
+    """Record the message id; a replay of one already received is refused. Ids older than a
+    day are forgotten: a message that old is refused by its message_ts anyway."""
+    await session.execute(delete(DciMessage).where(
+        DciMessage.sender_id == sender.sender_id,
+        DciMessage.received_at < func.now() - timedelta(days=1)))
     stmt = (insert(DciMessage).values(sender_id=sender.sender_id, message_id=header["message_id"],
                                       action=header["action"])
             .on_conflict_do_nothing(index_elements=["sender_id", "message_id"])

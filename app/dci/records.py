@@ -7,8 +7,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from app.auth.scoping import district_of
 from app.dci.registry_reads import HouseholdView
 from app.households.schemas import EntitlementsOut, MemberOut
+from app.policy.dates import age_on as policy_age_on
+from app.policy.retention import is_retained
 
 CONTEXT = {"spdci": "https://schema.spdci.org/extensions/social/v1/",
            "common": "https://schema.spdci.org/common/v1/",
@@ -17,9 +20,9 @@ POVERTY_SCORE_TYPE = "per-capita-net-income-cny-per-year"
 HEAD = "02"
 
 
-def age_on(birth: date, on: date) -> int:
-    """Whole years on `on` (a 29 February birthday counts on 1 March in common years)."""
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+def age_on(birth: date, on: date) -> int | None:
+    """Section 3's age on `on` (the policy's function); None before the birth."""
+    return policy_age_on(birth, on) if on >= birth else None
 
 
 def _current(view: HouseholdView) -> list[MemberOut]:
@@ -32,8 +35,10 @@ def poverty_score(view: HouseholdView) -> Decimal | None:
 
 
 def retained(view: HouseholdView) -> bool:
+    """R7 (八) on the answer's date, by the policy's own rule."""
     h = view.household
-    return h.status == "exited" and h.retention is not None and h.as_of <= h.retention.retention_end
+    return h.status == "exited" and h.retention is not None and is_retained(
+        h.retention.exit_date, h.retention.retention_end, h.as_of)
 
 
 def group_row(view: HouseholdView) -> dict[str, Any]:
@@ -46,8 +51,12 @@ def group_row(view: HouseholdView) -> dict[str, Any]:
 
 def member_row(view: HouseholdView, m: MemberOut) -> dict[str, Any]:
     on = view.household.as_of
-    return {**group_row(view), "person_id": str(m.id), "age": Decimal(age_on(m.birth_date, on)),
+    return {**group_row(view), "person_id": str(m.id), "age": _decimal(age_on(m.birth_date, on)),
             "gender": m.sex, "birth_date": m.birth_date}
+
+
+def _decimal(n: int | None) -> Decimal | None:
+    return Decimal(n) if n is not None else None
 
 
 def member_rows(view: HouseholdView) -> list[dict[str, Any]]:
@@ -126,7 +135,7 @@ def group_record(view: HouseholdView, entitlements: EntitlementsOut | None = Non
         "group_identifier": [_identifier("HOUSEHOLD_ID", str(h.id))],
         "group_type": "household",
         "place": {"@type": "Place", "address": h.address or "", "region_code": h.village_code,
-                  "district_code": h.village_code[:6] + "000000", "group": h.group},
+                  "district_code": district_of(h.village_code), "group": h.group},
         "poverty_score": str(score) if score is not None else None,
         "poverty_score_type": POVERTY_SCORE_TYPE,
         "group_head_info": member_record(view, head) if head else None,

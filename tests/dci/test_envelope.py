@@ -195,3 +195,22 @@ async def test_a_sender_sees_only_its_own_transactions(client, register_departme
 async def test_the_specification_is_served(client):
     r = await client.get("/dci/social_api_v1.0.0.yaml")
     assert r.status_code == 200 and b"/registry/sync/search:" in r.content
+
+
+async def test_message_ids_older_than_a_day_are_forgotten(client, register_department, db):
+    from sqlalchemy import func, select, text
+
+    from app.models.dci import DciMessage
+
+    dept = await register_department()
+    old = dept.search(NOBODY)
+    assert (await client.post(SEARCH, headers=dept.auth, json=old)).status_code == 200
+    async with db.sessionmaker() as s:
+        await s.execute(text("UPDATE dci_message SET received_at = now() - interval '25 hours'"))
+        await s.commit()
+    assert (await client.post(SEARCH, headers=dept.auth,
+                              json=dept.search(NOBODY))).status_code == 200
+    async with db.sessionmaker() as s:
+        ids = (await s.scalars(select(DciMessage.message_id))).all()
+        assert old["header"]["message_id"] not in ids and len(ids) == 1
+        assert await s.scalar(select(func.count()).select_from(DciMessage)) == 1
