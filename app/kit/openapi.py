@@ -2,6 +2,7 @@
 
 - `If-Match` (a route declaring `app.kit.etag.IF_MATCH`): the 412 and 428 answers;
 - `If-None-Match` (`IF_NONE_MATCH`): the 304 answer;
+- either of them: the `ETag` header of the successful answer;
 - `Idempotency-Key` on every authenticated POST (the idempotency middleware applies to all of
   them): the header, and the 409 of a key still in progress and the 422 of a reused key;
 - a `cursor` query parameter (keyset pages): the 422 of a cursor that is not valid.
@@ -55,8 +56,17 @@ def _add_422(responses: dict[str, Any], why: str) -> None:
         entry["description"] += f"; {why}"
 
 
+ETAG = {"description": "the version read (`\"3\"`, or `\"3;2026-11-29\"` for an answer "
+                       "of a date): send it back in If-Match or If-None-Match",
+        "schema": {"type": "string"}}
+
+
 def _preconditions(op: dict[str, Any], responses: dict[str, Any]) -> None:
     headers = _names(op, "header")
+    if headers & {"if-match", "if-none-match"}:
+        for status in ("200", "201"):
+            if status in responses:
+                responses[status].setdefault("headers", {})["ETag"] = ETAG
     if "if-match" in headers:
         responses["412"] = _problem("Precondition Failed: If-Match names another version "
                                     "(`precondition.stale`; the answer's ETag is the current one)")

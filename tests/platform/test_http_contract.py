@@ -69,6 +69,8 @@ def test_openapi_declares_precondition_headers_and_answers_where_they_occur():
     get = _op(schema, "/api/v1/households/{household_id}", "get")
     assert "If-None-Match" in _headers(get) and "304" in get["responses"]
     assert "If-Match" not in _headers(get)
+    assert "ETag" in get["responses"]["200"]["headers"]
+    assert "ETag" in patch["responses"]["200"]["headers"]
     for path, ops in schema["paths"].items():
         for method, op in ops.items():
             if "If-Match" in _headers(op):
