@@ -14,6 +14,7 @@ app.policy.dibao_case):
 - Both the approval and the rejection come after the town review: the order is strict.
 - An objection is raised on a day of the publicity period (A3). While one is open no decision is
   taken; an objection settled as `upheld` blocks approval (the proposal can only be rejected).
+- Several hands on purpose: whoever proposed never approves or rejects their own proposal.
 - Step dates never go backwards and are never after today (the caller's business day, passed in:
   this module reads no clock).
 """
@@ -165,3 +166,11 @@ def check_settlement(objection: ObjectionFacts, settled_on: date, today: date) -
         return _no("A3", "proposal.date_in_future",
                    f"settled on {day(settled_on)}, after today {day(today)}")
     return _yes("A3", f"settled on {day(settled_on)}")
+
+
+def check_decider(proposer: str, decider: str) -> Decision:
+    """A1: the decision is taken by another hand than the proposal's."""
+    if proposer == decider:
+        return _no("A1", "proposal.own_proposal",
+                   "A1: whoever proposed does not decide their own proposal")
+    return _yes("A1", f"decided by {decider}, proposed by {proposer}")

@@ -307,6 +307,7 @@ async def add_step(session: AsyncSession, settings: Settings, principal: Princip
         raise Unprocessable("proposal.publicity_not_this_step",
                             "publicity dates belong to the publicise step")
     if data.step in ("approve", "reject"):
+        ensure(rules.check_decider(p.proposed_by, principal.actor), status=403)
         after = rules.check_after_publicity(data.date, p.publicity_end, "decision")
         ensure(after)
         reasons += [r.as_dict() for r in after.reasons]

@@ -10,6 +10,7 @@ from app.policy.proposals import (
     STEPS,
     ObjectionFacts,
     check_after_publicity,
+    check_decider,
     check_objection_raised,
     check_objections,
     check_publicity,
@@ -135,3 +136,9 @@ def test_step_dates_never_go_backwards_nor_past_today():
         == "proposal.step_before_previous"
     assert check_step_date(date(2017, 7, 1), prev, today).first_refusal.code \
         == "proposal.date_in_future"
+
+
+def test_the_proposer_never_decides_their_own_proposal():
+    d = check_decider("user:a", "user:a")
+    assert d.first_refusal.code == "proposal.own_proposal" and d.first_refusal.reason.rule == "A1"
+    assert check_decider("user:a", "user:b").ok

@@ -266,3 +266,14 @@ async def test_a_proposal_names_its_household_in_its_village(client, admin, peop
         "village_code": V, "kind": "remove", "household_id": hh["id"],
         "payload": {"reason": "not a reason"}})
     assert_problem(r, 422, "proposal.payload_invalid")
+
+
+async def test_a_district_officer_does_not_approve_their_own_proposal(client, people, make_user):
+    p = await propose(client, people["district"], kind="register", payload=register_payload(),
+                      proposed_on="2017-02-20")
+    await through_review(client, people, p["id"])
+    r = await step(client, people["district"], p["id"], "approve", "2017-03-09", expect=403)
+    assert_problem(r, 403, "proposal.own_proposal")
+    colleague = await make_user("district_officer", "321283000000")
+    out = (await step(client, colleague, p["id"], "approve", "2017-03-09")).json()
+    assert out["state"] == "approved"
