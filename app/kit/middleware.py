@@ -82,10 +82,14 @@ class RequestContextMiddleware:
 
 
 async def _answer_unexpected(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
-    """The 500 of an exception no handler took, logged (with the request id) by the handler."""
+    """The 500 of an exception no handler took, logged (with the request id) by the handler: the
+    app's own handler of `Exception` when it has one (it may shape the answer by path, as the
+    DCI envelope does under /dci/), else the problem+json one."""
     from app.errors import unexpected_handler
 
-    response = await unexpected_handler(Request(scope, receive), exc)
+    handlers = getattr(scope.get("app"), "exception_handlers", None) or {}
+    handler = handlers.get(Exception, unexpected_handler)
+    response = await handler(Request(scope, receive), exc)
     await response(scope, receive, send)
 
 
