@@ -29,6 +29,7 @@ from app.households.schemas import AssessmentCreate, CausesIn, HouseholdPatch, L
 from app.households.service import assessments, members, registry
 from app.kit import dates
 from app.kit.pagination import PageParams, paginate
+from app.kit.schemas import validation_code
 from app.models.change_requests import ChangeRequest
 from app.models.households import Household, HouseholdMember
 from app.policy import change_requests as rules
@@ -47,7 +48,7 @@ def _model(i: int, model, value):
     except ValidationError as e:
         raise Unprocessable("change_request.bad_change", f"change {i}: invalid value", errors=[
             {"loc": ["body", "changes", i, "value", *x["loc"]], "msg": x["msg"],
-             "code": f"field.{x['type']}"} for x in e.errors()]) from None
+             "code": validation_code(x["type"])} for x in e.errors()]) from None
 
 
 def plan(changes: list[dict[str, Any]], effective_from: date, member_ids: set[str],

@@ -35,6 +35,7 @@ from app.households.schemas import ExitIn, HouseholdIn, RemoveIn, ReturnIn
 from app.households.service import lifecycle, registry
 from app.kit import dates
 from app.kit.pagination import PageParams, paginate
+from app.kit.schemas import validation_code
 from app.models.households import Household, HouseholdEvent
 from app.models.proposals import DecisionRecord, Proposal, ProposalObjection, ProposalStep
 from app.policy import ids
@@ -98,7 +99,7 @@ def _body(kind: str, payload: dict[str, Any], on: date, village_code: str,
         return MODELS[kind].model_validate(data)
     except ValidationError as e:
         errors = [{"loc": ["body", "payload", *e_["loc"]], "msg": e_["msg"],
-                   "code": f"field.{e_['type']}"} for e_ in e.errors()]
+                   "code": validation_code(e_["type"])} for e_ in e.errors()]
         raise Unprocessable("proposal.payload_invalid",
                             f"the payload is not a valid {kind} body", errors=errors) from None
 

@@ -30,7 +30,14 @@ SEEDS: dict[str, tuple[int, int | None]] = {
     "Refusal": (0, 1),  # a Decision's refusal; the sentence is its Reason's detail
     "RowError": (2, 3),  # an import row error: RowError(line, field, code, msg, raw)
     "problem": (1, 2),  # app/errors.py: problem(status, code, detail)
+    # a custom pydantic error (app/kit/schemas.py: the date types): its type becomes the field
+    # error's code through app.kit.schemas.validation_code, its message the field error's msg
+    "PydanticCustomError": (0, 1),
 }
+# Exception classes defined here that carry a `code` but are not of the families above answer
+# in the DCI error envelope (app/dci/errors.py), not problem+json: their codes are scanned (and
+# must resolve) but are the specification's (err.*, rjct.*), kept apart in `Scan.envelope`.
+ENVELOPE_DIR = "app/dci/"
 SAMPLE = "«x»"
 
 
@@ -53,6 +60,24 @@ DYNAMIC: dict[str, list[str]] = {
 }
 
 
+def _validation_codes() -> list[str]:
+    import typing
+
+    from pydantic_core import core_schema
+
+    from app.kit.schemas import validation_code
+
+    return sorted({validation_code(t) for t in typing.get_args(core_schema.ErrorType)})
+
+
+# Functions that turn a value known only at run time into a code: what they can answer.
+DYNAMIC_CALLS: dict[str, list[str]] = {
+    # app/kit/schemas.py: a pydantic error's type -> its code (field.<type>, field.required,
+    # field.unknown; a custom type such as date.invalid as it is, found where it is raised)
+    "validation_code": _validation_codes(),
+}
+
+
 @dataclass
 class Scan:
     codes: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
@@ -60,6 +85,7 @@ class Scan:
     fixed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # no facts
     unresolved: list[str] = field(default_factory=list)
     families: set[str] = field(default_factory=set)
+    envelope: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # DCI
     uncoded_exceptions: list[str] = field(default_factory=list)
 
 
@@ -118,6 +144,9 @@ class _Scanner:
         self.functions: dict[str, list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]] = defaultdict(list)
         self.classes: dict[str, tuple[str, ast.ClassDef]] = {}
         self.module_dicts: dict[str, ast.Dict] = {}
+        self.module_tuples: dict[str, list[ast.expr]] = {}  # NAME = ("a", "b") anywhere in app/
+        self.module_consts: dict[str, dict[str, str]] = defaultdict(dict)  # path -> NAME -> "…"
+        self.literals: dict[str, list[str]] = {}  # Kind = Literal["a", "b"] anywhere in app/
         for path, tree in self.files:
             for node in ast.walk(tree):
                 for child in ast.iter_child_nodes(node):
@@ -131,6 +160,19 @@ class _Scanner:
                     target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target
                     if isinstance(target, ast.Name):
                         self.module_dicts[target.id] = stmt.value
+                if isinstance(stmt, (ast.Assign, ast.AnnAssign)) \
+                        and isinstance(stmt.value, (ast.Tuple, ast.List, ast.Set)):
+                    target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target
+                    if isinstance(target, ast.Name):
+                        self.module_tuples[target.id] = stmt.value.elts
+                if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+                    target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target
+                    if isinstance(target, ast.Name) and isinstance(stmt.value, ast.Constant) \
+                            and isinstance(stmt.value.value, str):
+                        self.module_consts[path][target.id] = stmt.value.value
+                    lits = _literal_values(stmt.value)
+                    if isinstance(target, ast.Name) and lits is not None:
+                        self.literals[target.id] = lits
         self.callees: dict[str, tuple[int, str | None, int | None, str | None]] = {}
         self.path_of: dict[ast.AST, str] = {}
         self.wrapper_edges: set[tuple[str, str]] = set()  # (wrapper, the callee it passes to)
@@ -176,6 +218,18 @@ class _Scanner:
             return True
         return any(self._inherits(b, roots, seen | {name}) for b in self._class_bases(name)
                    if b not in seen)
+
+    def envelope_classes(self) -> set[str]:
+        """Exception classes under ENVELOPE_DIR setting `self.code`, outside the families."""
+        out = set()
+        for name, (path, cls) in self.classes.items():
+            if not path.startswith(ENVELOPE_DIR) or self._inherits(name, tuple(SEEDS)):
+                continue
+            if any(isinstance(t, ast.Attribute) and t.attr == "code" and isinstance(t.value, ast.Name)
+                   and t.value.id == "self" for n in ast.walk(cls) if isinstance(n, ast.Assign)
+                   for t in n.targets):
+                out.add(name)
+        return out
 
     def find_callees(self) -> None:
         for name, (ci, di) in SEEDS.items():
@@ -264,6 +318,22 @@ class _Scanner:
             return {expr.value}, True
         if isinstance(expr, ast.Attribute) and expr.attr == "code":
             return set(), True  # passed through: coded where it was made
+        if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant) \
+                and expr.slice.value == "code":
+            return set(), True  # a stored error's code (r["code"]): coded where it was made
+        if isinstance(expr, ast.Subscript) and isinstance(expr.value, ast.Name) \
+                and isinstance(expr.slice, ast.Constant) and isinstance(expr.slice.value, int) \
+                and expr.value.id not in self.module_dicts:
+            calls = self._assigned_calls(expr.value, at)
+            if calls:  # problem = date_problem(...); problem[0]: the element of what it returns
+                codes, ok = set(), True
+                for c in calls:
+                    got, o = self.resolve(_Element(c, expr.slice.value), c, depth + 1)
+                    codes |= got
+                    ok = ok and o
+                return codes, ok
+        if isinstance(expr, ast.Call) and _name(expr.func) in DYNAMIC_CALLS:
+            return set(DYNAMIC_CALLS[_name(expr.func)]), True
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) \
                 and (expr.value.id == "self" or expr.value.id in self.classes):
             cls = at
@@ -324,11 +394,16 @@ class _Scanner:
             return codes, ok
         if isinstance(expr, ast.Name):
             fn = self._function_of(at)
+            const = self._module_const(expr.id, at, fn)
+            if const is not None:
+                return {const}, True
             if fn is None:
                 return set(), False
             if expr.id in _params(fn):
                 k = f"{self.path_of.get(fn, '')}::{fn.name}"
-                return set(), k in self.callees  # a wrapper: its callers are scanned
+                if k in self.callees:
+                    return set(), True  # a wrapper: its callers are scanned
+                return self._param_values(fn, k, expr.id, depth)
             values = []
             for n in ast.walk(fn):
                 if not isinstance(n, ast.Assign):
@@ -354,7 +429,9 @@ class _Scanner:
                 k = self.key(expr.call)
                 fn = next((f for p, f in self.functions.get(_name(expr.call.func) or "", [])
                            if f"{p}::{f.name}" == k), None)
-                rets = [n.value for n in ast.walk(fn) if isinstance(n, ast.Return)] if fn else []
+                rets = [n.value for n in ast.walk(fn) if isinstance(n, ast.Return)
+                        and not (n.value is None or (isinstance(n.value, ast.Constant)
+                                 and n.value.value is None))] if fn else []  # None: no error
                 if rets and all(isinstance(r, ast.Tuple) for r in rets):
                     codes, ok = set(), True
                     for r in rets:
@@ -365,14 +442,90 @@ class _Scanner:
             return set(), False
         return set(), False
 
+    def _module_const(self, name: str, at: ast.AST, fn) -> str | None:
+        """A module-level `NAME = "…"` of the file (or imported into it), unless shadowed."""
+        if fn is not None and (name in _params(fn) or any(
+                isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
+                                                  for t in n.targets) for n in ast.walk(fn))):
+            return None
+        path = self.path_of.get(at, "")
+        if name in self.module_consts.get(path, {}):
+            return self.module_consts[path][name]
+        src = self.imports[path].get(name)
+        for p in (src + ".py", src + "/__init__.py") if src else ():
+            if name in self.module_consts.get(p, {}):
+                return self.module_consts[p][name]
+        return None
+
+    def _param_values(self, fn, k: str, name: str, depth: int) -> tuple[set[str], bool]:
+        """A parameter's values: its `Literal[…]` annotation, else what every caller passes."""
+        arg = next(a for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs if a.arg == name)
+        lits = _literal_values(arg.annotation) if arg.annotation is not None else None
+        if lits is None and isinstance(arg.annotation, ast.Name):
+            lits = self.literals.get(arg.annotation.id)
+        if lits is not None:
+            return set(lits), True
+        callers = [c for _p, tree in self.files for c in ast.walk(tree)
+                   if isinstance(c, ast.Call) and self.key(c) == k]
+        if not callers:
+            return set(), False
+        codes, ok = set(), True
+        for call in callers:
+            a = _arg(call, _params(fn).index(name), name)
+            if a is None:
+                a = _default(fn, name)
+            c, o = self.resolve(a, call, depth + 1) if a is not None else (set(), False)
+            codes |= c
+            ok = ok and o and bool(c)
+        return codes, ok
+
+    def _assigned_calls(self, name: ast.Name, at: ast.AST) -> list[ast.Call]:
+        """The calls a local `name` is assigned from in the enclosing function."""
+        fn = self._function_of(at)
+        if fn is None:
+            return []
+        values = [n.value for n in ast.walk(fn) if isinstance(n, (ast.Assign, ast.NamedExpr))
+                  and any(isinstance(t, ast.Name) and t.id == name.id
+                          for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))]
+        return values if values and all(isinstance(v, ast.Call) for v in values) else []
+
+    def _guarded(self, hole: ast.expr, at: ast.AST) -> set[str] | None:
+        """`if data.role in HELPER_ROLES: … f"user.{data.role}_…"`: the literals of the module
+        tuple that an enclosing `if` requires the hole to be one of."""
+        text = ast.unparse(hole)
+        node = at
+        while node in self.parent:
+            node = self.parent[node]
+            if not isinstance(node, ast.If):
+                continue
+            tests = node.test.values if isinstance(node.test, ast.BoolOp) \
+                and isinstance(node.test.op, ast.And) else [node.test]
+            for t in tests:
+                if isinstance(t, ast.Compare) and len(t.ops) == 1 and isinstance(t.ops[0], ast.In) \
+                        and ast.unparse(t.left) == text and isinstance(t.comparators[0], ast.Name):
+                    elts = self.module_tuples.get(t.comparators[0].id)
+                    if elts and all(isinstance(e, ast.Constant) and isinstance(e.value, str)
+                                    for e in elts):
+                        return {e.value for e in elts}
+        return None
+
     def _fstring(self, expr: ast.JoinedStr, at: ast.AST, depth: int) -> tuple[set[str], bool]:
         fn = self._function_of(at)
         holes = [v.value for v in expr.values if isinstance(v, ast.FormattedValue)]
-        if fn is None or not all(isinstance(h, ast.Name) for h in holes):
+        if fn is None:
+            return set(), False
+        guarded: dict[str, set[str]] = {}
+        for h in holes:
+            g = self._guarded(h, at)
+            if g is not None:
+                guarded[ast.unparse(h)] = g
+        if not all(isinstance(h, ast.Name) or ast.unparse(h) in guarded for h in holes):
             return set(), False
         ps = _params(fn)
-        local: dict[str, set[str]] = {}
+        local: dict[str, set[str]] = dict(guarded)
         for h in holes:
+            if ast.unparse(h) in local:
+                continue
             if h.id not in ps:
                 c, ok = self.resolve(h, at, depth + 1)
                 if not ok or not c:
@@ -382,12 +535,12 @@ class _Scanner:
         k = f"{self.path_of.get(fn, '')}::{fn.name}"
         callers = [c for _p, tree in self.files for c in ast.walk(tree)
                    if isinstance(c, ast.Call) and self.key(c) == k]
-        if any(h.id in ps for h in holes) and not callers:
+        if any(ast.unparse(h) not in local and h.id in ps for h in holes) and not callers:
             return set(), False
         for call in callers or [None]:
             values: dict[str, set[str]] = dict(local)
             for h in holes:
-                if h.id in local:
+                if ast.unparse(h) in local:
                     continue
                 a = _arg(call, ps.index(h.id), h.id)
                 if a is None:
@@ -401,7 +554,7 @@ class _Scanner:
                 if isinstance(v, ast.Constant):
                     combos = [s + v.value for s in combos]
                 else:
-                    combos = [s + x for s in combos for x in sorted(values[v.value.id])]
+                    combos = [s + x for s in combos for x in sorted(values[ast.unparse(v.value)])]
             out |= set(combos)
         return out, True
 
@@ -410,6 +563,15 @@ class _Scanner:
 class _Element(ast.expr):
     call: ast.expr
     index: int
+
+
+def _literal_values(node: ast.expr | None) -> list[str] | None:
+    """`Literal["a", "b"]` -> ["a", "b"]."""
+    if isinstance(node, ast.Subscript) and _name(node.value) == "Literal":
+        elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in elts):
+            return [e.value for e in elts]
+    return None
 
 
 def _default(fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> ast.expr | None:
@@ -426,12 +588,15 @@ def _default(fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> ast.expr 
 def scan(root: Path = APP) -> Scan:
     s = _Scanner(root)
     s.find_callees()
-    out = Scan(families=set(s.callees))
+    envelope = s.envelope_classes()
+    out = Scan(families=set(s.callees) | envelope)
     inner: dict[str, set[str]] = defaultdict(set)  # wrapper -> sentences it makes itself
     calls: list[tuple[str, set[str]]] = []  # (wrapper called, the codes it was given)
     for path, tree in s.files:
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call):
+            if isinstance(node, ast.Call) and _name(node.func) in envelope:
+                _scan_envelope(s, out, path, node)
+            elif isinstance(node, ast.Call):
                 _scan_call(s, out, path, node, inner, calls)
             elif isinstance(node, ast.Dict):
                 _scan_dict(s, out, path, node)
@@ -463,10 +628,72 @@ def _record(out: Scan, path: str, line: int, codes: set[str], sentence: str | No
             out.fixed[c].add(fixed)
 
 
+def _super_spec(s: _Scanner, call: ast.Call) -> tuple[str, tuple] | None:
+    """`super().__init__(code, detail)` in a family's class: the spec of the class it extends."""
+    f = call.func
+    if not (isinstance(f, ast.Attribute) and f.attr == "__init__" and isinstance(f.value, ast.Call)
+            and _name(f.value.func) == "super"):
+        return None
+    cls = call
+    while cls in s.parent and not isinstance(cls, ast.ClassDef):
+        cls = s.parent[cls]
+    if not isinstance(cls, ast.ClassDef) or cls.name not in s.callees:
+        return None
+    for base in s._class_bases(cls.name):
+        spec = s.callees.get(base)
+        if spec and spec[0] >= 0:
+            return base, spec
+    return None
+
+
+def _element_sentences(s: _Scanner, arg: ast.expr, det: ast.expr | None,
+                       at: ast.AST) -> list[tuple[set[str] | None, str]]:
+    """`problem[1]` where `problem = date_problem(...)`: the sentences of that element of the
+    tuples the function returns, each with the codes of the same tuple when the code is an
+    element of it too (`problem[0]`), else None (every code of the call)."""
+    def element(e: ast.expr) -> int | None:
+        if isinstance(e, ast.Subscript) and isinstance(e.value, ast.Name) \
+                and isinstance(e.slice, ast.Constant) and isinstance(e.slice.value, int):
+            return e.slice.value
+        return None
+
+    di, ci = element(det) if det is not None else None, element(arg)
+    if di is None:
+        return []
+    if ci is not None and arg.value.id != det.value.id:
+        ci = None
+    out = []
+    for c in s._assigned_calls(det.value, at):
+        k = s.key(c)
+        fn = next((f for p, f in s.functions.get(_name(c.func) or "", []) if f"{p}::{f.name}" == k), None)
+        for r in (n.value for n in ast.walk(fn) if isinstance(n, ast.Return)) if fn else ():
+            if isinstance(r, ast.Tuple) and len(r.elts) > max(di, ci or 0):
+                sample = _sample(r.elts[di])
+                if sample:
+                    codes = s.resolve(r.elts[ci], r)[0] if ci is not None else None
+                    out.append((codes, sample))
+    return out
+
+
+def _as_code(key: str, code: str) -> str:
+    if key == "PydanticCustomError":  # its type becomes the code as the API renders it
+        from app.kit.schemas import validation_code
+
+        return validation_code(code)
+    return code
+
+
 def _scan_call(s: _Scanner, out: Scan, path: str, call: ast.Call,
                inner: dict[str, set[str]], calls: list[tuple[str, set[str]]]) -> None:
     key = s.key(call) or ""
     spec = s.callees.get(key)
+    sup = _super_spec(s, call) if not spec else None
+    if sup is not None:
+        key, spec = sup
+        fn = s._function_of(call)
+        arg = _arg(call, spec[0], spec[1])
+        if fn is not None and isinstance(arg, ast.Name) and arg.id in _params(fn):
+            return  # the class passes its own `code` parameter on: its callers are scanned
     if not spec or spec[0] < 0:
         return
     arg = _arg(call, spec[0], spec[1])
@@ -476,11 +703,15 @@ def _scan_call(s: _Scanner, out: Scan, path: str, call: ast.Call,
     if not ok:
         out.unresolved.append(f"{path}:{call.lineno}: {ast.unparse(arg)}")
         return
+    codes = {_as_code(key, c) for c in codes}
     sentence = fixed = None
     if spec[2] is not None:
         det = s.reason_detail(_arg(call, spec[2], spec[3]), call)
         sentence = _sample(det) if det is not None else None
         fixed = det.value if isinstance(det, ast.Constant) and isinstance(det.value, str) else None
+        for paired, sample in _element_sentences(s, arg, det, call):
+            for c in codes if paired is None else paired:
+                out.sentences[_as_code(key, c)].add(sample)
     _record(out, path, call.lineno, codes, sentence, fixed)
     calls.append((key, codes))
     fn = s._function_of(call)
@@ -489,6 +720,27 @@ def _scan_call(s: _Scanner, out: Scan, path: str, call: ast.Call,
         if sentence:
             inner[outer].add(sentence)
         s.wrapper_edges.add((outer, key))
+
+
+def _scan_envelope(s: _Scanner, out: Scan, path: str, call: ast.Call) -> None:
+    """A DCI envelope error: its code is the `code` parameter of the class's __init__."""
+    _p, cls = s.classes[_name(call.func)]
+    init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+    if init is None or "code" not in _params(init):
+        return
+    arg = _arg(call, _params(init).index("code"), "code")
+    if arg is None:
+        arg = _default(init, "code")
+        if arg is None:
+            return
+        codes, ok = s.resolve(arg, init)
+    else:
+        codes, ok = s.resolve(arg, call)
+    if not ok:
+        out.unresolved.append(f"{path}:{call.lineno}: {ast.unparse(arg)}")
+        return
+    for c in codes:
+        out.envelope[c].append(f"{path}:{call.lineno}")
 
 
 def _scan_dict(s: _Scanner, out: Scan, path: str, node: ast.Dict) -> None:
