@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -140,7 +140,9 @@ class AssessmentAdded(Imported):
     recorded_by: str
 
 
-class MeasureAdded(Payload):
+class MeasureSnapshot(Payload):
+    """household.measure.added, household.measure.updated: the measure after the change."""
+
     id: uuid.UUID
     household_id: uuid.UUID
     kind: str
@@ -150,6 +152,7 @@ class MeasureAdded(Payload):
     start_date: date
     end_date: date | None
     recorded_by: str
+    version: int
 
 
 class VisitAdded(Payload):
@@ -159,6 +162,9 @@ class VisitAdded(Payload):
     helper_id: uuid.UUID | None
     notes: str
     recorded_by: str
+    latitude: float | None
+    longitude: float | None
+    device_time: datetime | None
 
 
 # --- regions, villages, policy data -----------------------------------------------------------
@@ -350,6 +356,107 @@ class HelperCreated(Imported):
     uscc: str | None
 
 
+# --- proposals, objections, change requests, attachments (A1 to A4) --------------------------
+
+ProposalKind = Literal["register", "exit", "return", "remove"]
+ProposalState = Literal["proposed", "appraised", "publicised", "reviewed", "approved", "rejected"]
+
+
+class ProposalProposed(Payload):
+    id: uuid.UUID
+    kind: ProposalKind
+    household_id: uuid.UUID | None
+    village_code: str
+    proposed_on: date
+
+
+class ProposalResult(Payload):
+    """What an approval wrote: the household, its lifecycle event and the decision record."""
+
+    household_id: uuid.UUID
+    event_id: uuid.UUID
+    decision_id: uuid.UUID | None
+
+
+class ProposalStepped(Payload):
+    """proposal.appraised, proposal.publicised, proposal.reviewed, proposal.approved,
+    proposal.rejected: the step recorded and the state it led to (`result` once approved)."""
+
+    id: uuid.UUID
+    kind: ProposalKind
+    household_id: uuid.UUID | None
+    step: Literal["appraise", "publicise", "review", "approve", "reject"]
+    date: date
+    state: ProposalState
+    from_: ProposalState = Field(alias="from")
+    result: ProposalResult | None
+
+
+class ObjectionRaised(Payload):
+    id: uuid.UUID
+    proposal_id: uuid.UUID
+    raised_on: date
+
+
+class ObjectionSettled(Payload):
+    id: uuid.UUID
+    proposal_id: uuid.UUID
+    outcome: Literal["upheld", "dismissed"]
+
+
+class ChangeRequestOpened(Payload):
+    id: uuid.UUID
+    household_id: uuid.UUID
+    touches: list[str]
+    effective_from: date
+
+
+class ChangeApplied(Payload):
+    """What an accepted change request applied through the households services."""
+
+    household: list[str] | None = None
+    attributes: list[uuid.UUID]
+    joined: list[uuid.UUID]
+    left: list[uuid.UUID]
+    assessments: list[uuid.UUID]
+    decision_id: uuid.UUID
+
+
+class ChangeRequestDecided(Payload):
+    """change_request.accepted, change_request.rejected (`result` null when rejected)."""
+
+    id: uuid.UUID
+    household_id: uuid.UUID
+    state: Literal["accepted", "rejected"]
+    notes: str | None
+    result: ChangeApplied | None
+
+
+class AttachmentAdded(Payload):
+    id: uuid.UUID
+    owner_type: Literal["proposal", "change_request", "exit", "visit"]
+    owner_id: uuid.UUID
+    kind: Literal["signed_confirmation", "publicity_notice", "publicity_photo", "visit_photo",
+                  "scanned_form", "other"]
+
+
+# --- audit chain, DCI ------------------------------------------------------------------------
+
+
+class ChainHead(Payload):
+    date: date
+    chain_seq: int
+    chain_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class DciCallbackQueued(Payload):
+    """One page of an asynchronous DCI answer queued for the sender's callback."""
+
+    sender_id: str
+    correlation_id: uuid.UUID
+    index: int
+
+
 PAYLOADS: dict[str, type[Payload]] = {
     "household.registered": HouseholdRegistered,
     "household.updated": HouseholdUpdated,
@@ -360,7 +467,8 @@ PAYLOADS: dict[str, type[Payload]] = {
     "household.member.updated": MemberUpdated,
     "household.member.left": MemberLeft,
     "household.assessment.added": AssessmentAdded,
-    "household.measure.added": MeasureAdded,
+    "household.measure.added": MeasureSnapshot,
+    "household.measure.updated": MeasureSnapshot,
     "household.visit.added": VisitAdded,
     "region.created": RegionCreated,
     "village.income.recorded": VillageIncomeRecorded,
@@ -388,6 +496,20 @@ PAYLOADS: dict[str, type[Payload]] = {
     "pairing.created": PairingSnapshot,
     "pairing.ended": PairingSnapshot,
     "helper.created": HelperCreated,
+    "proposal.proposed": ProposalProposed,
+    "proposal.appraised": ProposalStepped,
+    "proposal.publicised": ProposalStepped,
+    "proposal.reviewed": ProposalStepped,
+    "proposal.approved": ProposalStepped,
+    "proposal.rejected": ProposalStepped,
+    "proposal.objection.raised": ObjectionRaised,
+    "proposal.objection.settled": ObjectionSettled,
+    "change_request.opened": ChangeRequestOpened,
+    "change_request.accepted": ChangeRequestDecided,
+    "change_request.rejected": ChangeRequestDecided,
+    "attachment.added": AttachmentAdded,
+    "audit.chain_head": ChainHead,
+    "dci.callback.queued": DciCallbackQueued,
 }
 
 
