@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     # DCI Social Registry (app/dci/). The registry's DCI id (its `sender_id` in callbacks) and its
     # Ed25519 signing key (PEM, PKCS8; otherwise generated once into data_dir, mode 600).
     dci_registry_id: str = "xiaokang.taizhou.gov.cn"
-    dci_signing_key: str | None = None
+    dci_signing_key: SecretStr | None = None
     dci_signature_skew_seconds: int = 60
     dci_signature_ttl_seconds: int = 300  # `expires` of the registry's own signatures
     dci_message_ts_window_seconds: int = 300  # header.message_ts this close to now
@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     # A4 attachments: the largest file accepted (bytes; 413 above it). Their AES-256-GCM key is
     # base64 of 32 bytes, or generated once into data_dir/attachments-aes.key (mode 600).
     attachment_max_bytes: int = 10 * 1024 * 1024
-    attachment_key: str | None = None
+    attachment_key: SecretStr | None = None
 
     # Failed logins (app/auth/lockout.py): a (username, client address) pair is locked after
     # login_max_failures inside the window; one address is locked after this many failures

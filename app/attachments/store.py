@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from app.config import Settings
+from app.config import Settings, reveal
 from app.pii import _key
 
 MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -33,7 +33,8 @@ def _dir(settings: Settings) -> Path:
 
 
 def _aes(settings: Settings) -> AESGCM:
-    return AESGCM(_key(settings, settings.attachment_key, "attachments-aes.key"))
+    return AESGCM(_key(Path(settings.data_dir), reveal(settings.attachment_key),
+                       "attachments-aes.key"))
 
 
 def digest(content: bytes) -> str:

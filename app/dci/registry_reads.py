@@ -21,9 +21,9 @@ from app.auth.scoping import region_filter
 from app.config import Settings
 from app.errors import NotFound
 from app.households.schemas import EntitlementsOut, HouseholdOut
+from app.households.service import answers, registry
 from app.households.service import entitlements as entitlements_service
 from app.households.service import members as members_service
-from app.households.service import answers, registry
 from app.models.households import Household
 
 

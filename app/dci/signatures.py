@@ -28,7 +28,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from app.config import Settings
+from app.config import Settings, reveal
 
 ALGORITHM = "ed25519"
 NAMESPACE = "spdci"
@@ -166,7 +166,7 @@ def _safe_thumbprint(jwk: dict[str, Any]) -> str | None:
 def load_or_create_key(settings: Settings) -> Ed25519PrivateKey:
     """The registry's signing key: from settings, or `<data_dir>/dci-ed25519.pem` made once (600)."""
     if settings.dci_signing_key:
-        pem = settings.dci_signing_key.encode()
+        pem = (reveal(settings.dci_signing_key) or "").encode()
     else:
         path = Path(settings.data_dir) / "dci-ed25519.pem"
         if not path.exists():

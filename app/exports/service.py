@@ -1,6 +1,7 @@
 """Households export: one row per member on a date (`as_of`, default today) with the household's
-columns, its status on that date and the assessment in force (read from the timelines), in the households import format (a
-file exported can be imported elsewhere; `lang=zh` writes the national forms' Chinese headers).
+columns, its status on that date and the assessment in force (read from the timelines), in the
+households import format (a file exported can be imported elsewhere; `lang=zh` writes the
+national forms' Chinese headers).
 Removed households are left out unless asked for. Every cell is text (`app.kit.cells`).
 Streamed from a server-side cursor; ID numbers masked unless the caller holds pii:read (then the
 export is audited as a pii.read)."""

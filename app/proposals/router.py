@@ -20,9 +20,9 @@ from app.proposals.schemas import (
     ProposalIn,
     ProposalItem,
     ProposalOut,
+    ProposalStepIn,
     SettleIn,
     State,
-    ProposalStepIn,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["proposals"], responses=COMMON_ERRORS)
