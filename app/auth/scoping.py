@@ -75,3 +75,13 @@ def household_filter(principal: Principal, column) -> ColumnElement[bool]:
 
 def household_in_scope(principal: Principal, household_id) -> bool:
     return principal.household_ids is None or household_id in principal.household_ids
+
+
+def ensure_household_visible(principal: Principal, household_id, village_code: str | None) -> None:
+    """404 `household.not_found` unless the household lies in the caller's region and, for a
+    household cadre, is one of theirs while the pairing lasts: the one check of every read of a
+    single household."""
+    if not household_in_scope(principal, household_id):
+        village_code = None  # a household cadre's other households: not found, as elsewhere
+    ensure_in_region(principal, village_code, "household")
+

@@ -17,7 +17,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.auth.scoping import ensure_in_region
+from app.auth.scoping import ensure_household_visible
 from app.errors import DomainError
 from app.models.households import Household, HouseholdAssessment, HouseholdMember
 from app.models.timelines import HouseholdTimeline, PersonTimeline
@@ -51,7 +51,7 @@ async def segment(session: AsyncSession, principal: Principal, household_id: uui
         .outerjoin(t, and_(t.household_id == Household.id, t.valid.contains(on)))
         .outerjoin(HouseholdAssessment, HouseholdAssessment.id == t.assessment_id)
         .where(Household.id == household_id))).one_or_none()
-    ensure_in_region(principal, row[0].village_code if row else None, "household")
+    ensure_household_visible(principal, household_id, row[0].village_code if row else None)
     if row[1] is None:
         raise TimelineMissing(household_id)
     return Segment(row[0], row[1], row[2])

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import pii
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.auth.scoping import ensure_in_region, household_in_scope, in_region
+from app.auth.scoping import ensure_household_visible, in_region
 from app.config import Settings
 from app.errors import Conflict, Unprocessable
 from app.households.facts import HouseholdRecord, attributes_on, load_record
@@ -36,9 +36,7 @@ async def scoped_record(session: AsyncSession, principal: Principal, household_i
                         *, lock: bool = False) -> HouseholdRecord:
     """The household's record, or 404 when it does not exist or lies outside the caller's region."""
     village = await session.scalar(select(Household.village_code).where(Household.id == household_id))
-    if not household_in_scope(principal, household_id):
-        village = None  # a household cadre's other households: not found, as elsewhere
-    ensure_in_region(principal, village, "household")
+    ensure_household_visible(principal, household_id, village)
     return await load_record(session, household_id, lock=lock)
 
 

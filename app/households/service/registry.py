@@ -12,7 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import pii
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.auth.scoping import ensure_in_region, household_filter, in_region, region_filter, region_prefix
+from app.auth.scoping import (
+    ensure_household_visible,
+    household_filter,
+    in_region,
+    region_filter,
+    region_prefix,
+)
 from app.config import Settings
 from app.decisions.record import Evaluation, line_version, record_decision
 from app.errors import refusal_error
@@ -191,7 +197,7 @@ async def household_version(session: AsyncSession, principal: Principal,
     """The current version (ETag) of a household in the caller's region."""
     row = (await session.execute(select(Household.village_code, Household.version)
                                  .where(Household.id == household_id))).one_or_none()
-    ensure_in_region(principal, row.village_code if row else None, "household")
+    ensure_household_visible(principal, household_id, row.village_code if row else None)
     return row.version
 
 
