@@ -233,6 +233,7 @@ async def _timelines(ctx: Context, kind: Kind) -> None:
         return
     ids = [r[0] for r in await ctx.conn.fetch(kind.merged_households)]
     await ctx.session.run_sync(timeline_store.refresh, ids)
+    await ctx.session.run_sync(timeline_store.analyze)
 
 
 def _mapping(kind: Kind, headers: tuple[str, ...], check: bool) -> dict[str, str]:

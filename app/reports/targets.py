@@ -77,38 +77,45 @@ def _scope(principal: Principal, region_code: str):
 async def targets(session: AsyncSession, principal: Principal, region_code: str, on: date,
                   limit: int) -> TargetsReport:
     """R5 (八) for every household registered on `on`: the decision the rule wrote into the
-    household's timeline, read with `valid @> on`."""
+    household's timeline, read with `valid @> on`: counts in one aggregate, the households that
+    fall short (up to `limit`, with their reasons) in one more query."""
     t = HouseholdTimeline
-    rows = (await session.execute(
-        select(t.household_id, t.village_code, t.support_type, t.target_met, t.answers)
-        .join(Household, Household.id == t.household_id)
-        .where(_scope(principal, region_code), t.valid.contains(on), t.status == "registered")
-        .order_by(t.village_code, t.household_id))).all()
-    short: list[ShortHousehold] = []
+    registered = and_(_scope(principal, region_code), t.valid.contains(on),
+                      t.status == "registered")
+    district = func.substr(t.village_code, 1, 6)
+    counts = (await session.execute(
+        select(district, t.support_type, t.target_met, func.count())
+        .join(Household, Household.id == t.household_id).where(registered)
+        .group_by(district, t.support_type, t.target_met))).all()
     districts: dict[str, DistrictTargets] = {}
-    met_count = 0
-    for r in rows:
-        d = districts.setdefault(r.village_code[:6] + "000000", DistrictTargets(
-            district_code=r.village_code[:6] + "000000", registered=0, development=0,
-            development_met=0, relief=0, relief_met=0))
-        d.registered += 1
-        if r.support_type == DEVELOPMENT:
-            d.development += 1
-            d.development_met += r.target_met
+    for d6, kind, met, n in counts:
+        d = districts.setdefault(d6 + "000000", DistrictTargets(
+            district_code=d6 + "000000", registered=0, development=0, development_met=0,
+            relief=0, relief_met=0))
+        d.registered += n
+        if kind == DEVELOPMENT:
+            d.development += n
+            d.development_met += n if met else 0
         else:
-            d.relief += 1
-            d.relief_met += r.target_met
-        if r.target_met:
-            met_count += 1
-        elif len(short) < limit:
-            refusals = [{k: v for k, v in x.items() if k != "code"}
-                        for x in r.answers["target_refusals"]]
-            reasons = [*r.answers["target_reasons"], *refusals]
-            short.append(ShortHousehold(household_id=str(r.household_id),
-                                        village_code=r.village_code, support_type=r.support_type,
-                                        reasons=[Reason(**x) for x in reasons]))
-    return TargetsReport(region_code=region_code, as_of=on, registered=len(rows), met=met_count,
-                         short=len(rows) - met_count, households_short=short,
+            d.relief += n
+            d.relief_met += n if met else 0
+    rows = (await session.execute(
+        select(t.household_id, t.village_code, t.support_type, t.answers)
+        .join(Household, Household.id == t.household_id)
+        .where(registered, t.target_met.is_(False))
+        .order_by(t.village_code, t.household_id).limit(limit))).all()
+    short = []
+    for r in rows:
+        refusals = [{k: v for k, v in x.items() if k != "code"}
+                    for x in r.answers["target_refusals"]]
+        reasons = [*r.answers["target_reasons"], *refusals]
+        short.append(ShortHousehold(household_id=str(r.household_id), village_code=r.village_code,
+                                    support_type=r.support_type,
+                                    reasons=[Reason(**x) for x in reasons]))
+    total = sum(d.registered for d in districts.values())
+    met_count = sum(d.development_met + d.relief_met for d in districts.values())
+    return TargetsReport(region_code=region_code, as_of=on, registered=total, met=met_count,
+                         short=total - met_count, households_short=short,
                          by_district=sorted(districts.values(), key=lambda d: d.district_code))
 
 

@@ -193,9 +193,18 @@ def without_timeline(session: Session) -> list[uuid.UUID]:
         "(SELECT 1 FROM household_timeline t WHERE t.household_id = h.id) ORDER BY id"))]
 
 
+def analyze(session: Session) -> None:
+    """Fresh planner statistics after a bulk write: without them `valid @> D` looks selective and
+    the list plans a GiST scan per household (50 s for 20,000 households instead of 0.2 ms)."""
+    session.execute(text("ANALYZE household_timeline"))
+    session.execute(text("ANALYZE person_timeline"))
+
+
 def rebuild(session: Session, prefix: str | None = None, chunk: int = CHUNK) -> int:
     """Rebuild the timelines of every household under `prefix` (all without one)."""
-    return refresh(session, households_under(session, prefix), chunk)
+    done = refresh(session, households_under(session, prefix), chunk)
+    analyze(session)
+    return done
 
 
 def _stored(session: Session, ids: list) -> tuple[dict, dict]:
