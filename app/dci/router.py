@@ -40,11 +40,12 @@ def _doc(action: str, answer: str) -> dict:
 
 
 @senders_router.post("/senders", response_model=SenderOut, status_code=201,
-                     name="dci_senders_create", responses=problem_responses(409))
-async def dci_senders_create(body: SenderIn, session: AsyncSession = Session,
+                     name="dci_senders_create", responses=problem_responses(409, 422))
+async def dci_senders_create(body: SenderIn, request: Request, session: AsyncSession = Session,
                              principal: Principal = Admin) -> SenderOut:
     """Register a DCI sender: its OAuth client, keys, callback URI, purposes and rate limit."""
-    return await senders.sender_out(session, await senders.create_sender(session, principal, body))
+    sender = await senders.create_sender(session, principal, body, request.app.state.settings)
+    return await senders.sender_out(session, sender)
 
 
 @senders_router.get("/senders", response_model=Page[SenderOut], name="dci_senders_list")

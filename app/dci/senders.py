@@ -16,6 +16,7 @@ from app.dci import http
 from app.dci.schemas import SenderIn, SenderKeyOut, SenderOut
 from app.dci.signatures import thumbprint
 from app.errors import Conflict, NotFound, Unprocessable
+from app.kit import outbound
 from app.kit.pagination import PageParams, paginate
 from app.models.accounts import Client
 from app.models.dci import DciMessage, DciSender
@@ -41,7 +42,17 @@ async def sender_out(session: AsyncSession, s: DciSender) -> SenderOut:
                      created_at=s.created_at)
 
 
-async def create_sender(session: AsyncSession, principal: Principal, data: SenderIn) -> DciSender:
+async def create_sender(session: AsyncSession, principal: Principal, data: SenderIn,
+                        settings: Settings) -> DciSender:
+    # The registry will call these: the outbound rules apply at registration, as for webhooks
+    # (and again at connect time).
+    for field, uri in (("callback_uri", data.callback_uri), ("jwks_uri", data.jwks_uri)):
+        if uri:
+            try:
+                await outbound.check_url(str(uri), settings)
+            except Unprocessable as e:
+                raise Unprocessable(e.code, e.detail, errors=[
+                    {"loc": ["body", field], "msg": "refused address", "code": e.code}]) from None
     client = await session.scalar(select(Client).where(Client.client_id == data.client_id))
     if client is None:
         raise Unprocessable("dci.sender.client_unknown", f"No client {data.client_id}.",

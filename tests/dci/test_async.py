@@ -111,10 +111,28 @@ async def test_a_callback_to_a_private_address_not_listed_is_refused(
         client, app, db, register_department):
     assert app.state.settings.outbound_allowed_hosts == []
     with CallbackServer() as server:
+        # registered while the address was allowed, then no longer allowed: refused at connect
+        app.state.settings.outbound_allowed_hosts = ["127.0.0.1"]
         dept = await register_department(callback=server.base)
+        app.state.settings.outbound_allowed_hosts = []
         acked(await client.post("/dci/registry/search", headers=dept.auth, json=dept.search(ALL)))
         assert await deliver(app, db) == 0
         assert server.received == []
+
+
+async def test_a_sender_with_a_private_callback_or_jwks_uri_not_listed_is_refused(client, admin):
+    r = await client.post("/api/v1/clients", headers=admin, json={
+        "name": "department", "scopes": ["dci:search"], "region_code": "321200000000"})
+    body = {"sender_id": "mca.example", "client_id": r.json()["client_id"], "public_keys": [],
+            "purposes": ["dibao-review"], "signature_required": False}
+    for field in ("callback_uri", "jwks_uri"):
+        r = await client.post("/api/v1/dci/senders", headers=admin,
+                              json={**body, field: "http://127.0.0.1:9/x"})
+        assert r.status_code == 422, r.text
+        assert r.json()["code"] == "outbound.address_refused"
+        assert r.json()["errors"][0]["loc"] == ["body", field]
+    r = await client.get("/api/v1/dci/senders", headers=admin)
+    assert r.json()["items"] == []  # nothing written
 
 
 def subscribe_item(ref: str, kind: str, **criteria) -> dict:
