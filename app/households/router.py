@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Query, Request, Response
 
-from app.auth.principal import Principal, require
-from app.config import Settings
-from app.db import session_dependency
 from app.errors import COMMON_ERRORS, problem_responses
 from app.households.routes_records import router as records_router
 from app.households.schemas import (
@@ -27,27 +23,24 @@ from app.households.schemas import (
 from app.households.schemas import Status as StatusName
 from app.households.service import members, registry
 from app.kit.dates import today
+from app.kit.deps import (
+    HouseholdsLifecycle,
+    HouseholdsReader,
+    HouseholdsWriter,
+    Paging,
+    SessionDep,
+    SettingsDep,
+)
 from app.kit.etag import IF_MATCH, IF_NONE_MATCH, not_modified, require_if_match, set_etag
-from app.kit.pagination import PageParams, page_params
 from app.kit.schemas import Day, Page
 
 router = APIRouter(prefix="/api/v1", tags=["households"], responses=COMMON_ERRORS)
-Session = Depends(session_dependency, scope="function")
-READ = Depends(require("households:read"))
-WRITE = Depends(require("households:write"))
-# A1: direct registration and lifecycle stay with the district level; the field proposes.
-LIFECYCLE = Depends(require("households:lifecycle"))
-
-
-def settings_of(request: Request) -> Settings:
-    return request.app.state.settings
 
 
 @router.post("/households", response_model=HouseholdOut, status_code=201, name="households_create",
              responses=problem_responses(409))
-async def households_create(body: HouseholdIn, response: Response, session: AsyncSession = Session,
-                            settings: Settings = Depends(settings_of),
-                            principal: Principal = LIFECYCLE) -> HouseholdOut:
+async def households_create(body: HouseholdIn, response: Response, session: SessionDep,
+                            settings: SettingsDep, principal: HouseholdsLifecycle) -> HouseholdOut:
     """Register a household with its members, causes and an income assessment (R1, R6)."""
     out = await registry.register_household(session, settings, principal, body)
     set_etag(response, out.version)
@@ -57,10 +50,9 @@ async def households_create(body: HouseholdIn, response: Response, session: Asyn
 
 @router.get("/households", response_model=Page[HouseholdItem], name="households_list")
 async def households_list(
-    region_code: str | None = Query(None, pattern=r"^[0-9]{12}$"),
-    status: StatusName | None = None, support_type: SupportType | None = None,
-    as_of: Day | None = None, params: PageParams = Depends(page_params),
-    session: AsyncSession = Session, principal: Principal = READ,
+    params: Paging, session: SessionDep, principal: HouseholdsReader,
+    region_code: str | None = Query(None, pattern=r"^[0-9]{12}$"), status: StatusName | None = None,
+    support_type: SupportType | None = None, as_of: Day | None = None,
 ) -> Page[HouseholdItem]:
     """List households in the caller's region with status and support type as of a date."""
     items, cursor = await registry.list_households(
@@ -73,9 +65,8 @@ async def households_list(
             dependencies=[IF_NONE_MATCH],
             responses={304: {"description": "Not Modified"}})
 async def households_get(household_id: uuid.UUID, request: Request, response: Response,
-                         as_of: Day | None = None, session: AsyncSession = Session,
-                         settings: Settings = Depends(settings_of),
-                         principal: Principal = READ):
+                         session: SessionDep, settings: SettingsDep, principal: HouseholdsReader,
+                         as_of: Day | None = None):
     """One household with its members, status, support type and retention as of a date."""
     on = as_of or today()
     out = await registry.get_household(session, settings, principal, household_id, on)
@@ -91,9 +82,8 @@ async def households_get(household_id: uuid.UUID, request: Request, response: Re
               dependencies=[IF_MATCH],
               responses=problem_responses(412, 428))
 async def households_update(household_id: uuid.UUID, body: HouseholdPatch, request: Request,
-                            response: Response, session: AsyncSession = Session,
-                            settings: Settings = Depends(settings_of),
-                            principal: Principal = WRITE) -> HouseholdOut:
+                            response: Response, session: SessionDep, settings: SettingsDep,
+                            principal: HouseholdsWriter) -> HouseholdOut:
     """Amend the group, address or causes of poverty (If-Match)."""
     out = await registry.patch_household(session, settings, principal, household_id, body,
                                          lambda v: require_if_match(request, v), today())
@@ -103,10 +93,8 @@ async def households_update(household_id: uuid.UUID, body: HouseholdPatch, reque
 
 @router.post("/households/{household_id}/members", response_model=MemberOut, status_code=201,
              name="households_members_add", responses=problem_responses(409))
-async def households_members_add(household_id: uuid.UUID, body: MemberIn,
-                                 session: AsyncSession = Session,
-                                 settings: Settings = Depends(settings_of),
-                                 principal: Principal = WRITE) -> MemberOut:
+async def households_members_add(household_id: uuid.UUID, body: MemberIn, session: SessionDep,
+                                 settings: SettingsDep, principal: HouseholdsWriter) -> MemberOut:
     """Add a member (join date default today); the ID number must not belong to a current member."""
     return await members.add_member(session, settings, principal, household_id, body)
 
@@ -116,9 +104,8 @@ async def households_members_add(household_id: uuid.UUID, body: MemberIn,
               dependencies=[IF_MATCH])
 async def households_members_update(household_id: uuid.UUID, member_id: uuid.UUID,
                                     body: MemberPatch, request: Request, response: Response,
-                                    session: AsyncSession = Session,
-                                    settings: Settings = Depends(settings_of),
-                                    principal: Principal = WRITE) -> MemberOut:
+                                    session: SessionDep, settings: SettingsDep,
+                                    principal: HouseholdsWriter) -> MemberOut:
     """Change member attributes from `effective_from` (a new version; If-Match on the household)."""
     out, version = await members.update_member(session, settings, principal, household_id,
                                                member_id, body,
@@ -130,9 +117,8 @@ async def households_members_update(household_id: uuid.UUID, member_id: uuid.UUI
 @router.post("/households/{household_id}/members/{member_id}/leave", response_model=MemberOut,
              name="households_members_leave", responses=problem_responses(409))
 async def households_members_leave(household_id: uuid.UUID, member_id: uuid.UUID, body: LeaveIn,
-                                   session: AsyncSession = Session,
-                                   settings: Settings = Depends(settings_of),
-                                   principal: Principal = WRITE) -> MemberOut:
+                                   session: SessionDep, settings: SettingsDep,
+                                   principal: HouseholdsWriter) -> MemberOut:
     """End a membership on `left_on` with its reason (moved, deceased, married out, other)."""
     return await members.leave_member(session, settings, principal, household_id, member_id, body)
 

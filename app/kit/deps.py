@@ -1,14 +1,20 @@
-"""Dependencies shared by the routers."""
+"""Dependencies shared by the routers, as `Annotated` aliases: a router names what it needs
+(`session: SessionDep, principal: HouseholdsReader`) and this module says how it is made.
+
+Each scope alias is one `require(...)` dependency, shared by every route that names it."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.principal import Principal, current_principal
-from app.db import read_session
+from app.auth.principal import Principal, current_principal, require
+from app.config import Settings
+from app.db import read_session, session_dependency
+from app.kit.pagination import PageParams, page_params
 
 
 async def read_session_dependency(request: Request,
@@ -21,5 +27,43 @@ async def read_session_dependency(request: Request,
         yield session
 
 
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings
+
+
 # For reports, the event feed and other read-only endpoints.
 ReadSession = Depends(read_session_dependency, scope="function")
+ReadSessionDep = Annotated[AsyncSession, ReadSession]
+# One transaction per request, committed before the response is sent (app/db.py).
+SessionDep = Annotated[AsyncSession, Depends(session_dependency, scope="function")]
+SettingsDep = Annotated[Settings, Depends(settings_of)]
+Paging = Annotated[PageParams, Depends(page_params)]
+
+# The caller, authenticated (401 otherwise) ...
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+# ... and holding a scope (403 otherwise).
+HouseholdsReader = Annotated[Principal, Depends(require("households:read"))]
+HouseholdsWriter = Annotated[Principal, Depends(require("households:write"))]
+# A1: direct registration and lifecycle stay with the district level; the field proposes.
+HouseholdsLifecycle = Annotated[Principal, Depends(require("households:lifecycle"))]
+DibaoReader = Annotated[Principal, Depends(require("dibao:read"))]
+DibaoWriter = Annotated[Principal, Depends(require("dibao:write"))]
+InsuranceReader = Annotated[Principal, Depends(require("insurance:read"))]
+InsuranceWriter = Annotated[Principal, Depends(require("insurance:write"))]
+PairingsReader = Annotated[Principal, Depends(require("pairings:read"))]
+PairingsWriter = Annotated[Principal, Depends(require("pairings:write"))]
+VillagesReader = Annotated[Principal, Depends(require("villages:read"))]
+VillagesWriter = Annotated[Principal, Depends(require("villages:write"))]
+RegionsReader = Annotated[Principal, Depends(require("regions:read"))]
+RegionsWriter = Annotated[Principal, Depends(require("regions:write"))]
+PolicyReader = Annotated[Principal, Depends(require("policy:read"))]
+PolicyWriter = Annotated[Principal, Depends(require("policy:write"))]
+ProposalsReader = Annotated[Principal, Depends(require("proposals:read"))]
+ProposalsWriter = Annotated[Principal, Depends(require("proposals:write"))]
+ImportsWriter = Annotated[Principal, Depends(require("imports:write"))]
+ReportsReader = Annotated[Principal, Depends(require("reports:read"))]
+EventsReader = Annotated[Principal, Depends(require("events:read"))]
+# A webhook delivers events: managing one needs both.
+WebhooksWriter = Annotated[Principal, Depends(require("webhooks:write", "events:read"))]
+AccountsAdmin = Annotated[Principal, Depends(require("accounts:admin"))]
+AuditReader = Annotated[Principal, Depends(require("audit:read"))]
