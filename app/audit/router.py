@@ -5,14 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Query
 
 from app.audit import service
-from app.auth.principal import Principal, require
-from app.db import session_dependency
 from app.errors import COMMON_ERRORS
-from app.kit.pagination import PageParams, page_params
+from app.kit.deps import AuditReader, Paging, SessionDep
 from app.kit.schemas import Out, Page
 
 router = APIRouter(prefix="/api/v1", tags=["audit"], responses=COMMON_ERRORS)
@@ -34,11 +31,9 @@ class AuditOut(Out):
 
 @router.get("/audit", response_model=Page[AuditOut], name="audit_list")
 async def audit_list(
-    action: str | None = None, entity_type: str | None = None, entity_id: str | None = None,
-    actor: str | None = None, since: datetime | None = Query(None),
-    params: PageParams = Depends(page_params),
-    session: AsyncSession = Depends(session_dependency, scope="function"),
-    principal: Principal = Depends(require("audit:read")),
+    params: Paging, session: SessionDep, principal: AuditReader, action: str | None = None,
+    entity_type: str | None = None, entity_id: str | None = None, actor: str | None = None,
+    since: datetime | None = Query(None),
 ) -> Page[AuditOut]:
     """The audit log, oldest first (admin, auditor)."""
     rows, cursor = await service.list_audit(session, principal, params, action=action,
