@@ -7,11 +7,10 @@ import binascii
 import uuid
 from urllib.parse import unquote_plus
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import service
-from app.auth.principal import Principal, current_principal, require
 from app.auth.schemas import (
     ClientCreated,
     ClientIn,
@@ -23,15 +22,13 @@ from app.auth.schemas import (
     UserPatch,
 )
 from app.auth.user_region import acting_regions
-from app.db import session_dependency
 from app.errors import COMMON_ERRORS, BadRequest, DomainError, problem_responses
+from app.kit.deps import AccountsAdmin, CurrentPrincipal, Paging, SessionDep
 from app.kit.etag import IF_MATCH, IF_NONE_MATCH, not_modified, require_if_match, set_etag
-from app.kit.pagination import PageParams, page_params
 from app.kit.schemas import Page
 
 router = APIRouter(prefix="/api/v1", tags=["auth"], responses=COMMON_ERRORS)
 jwks_router = APIRouter(tags=["auth"])
-Session = Depends(session_dependency, scope="function")
 
 TOKEN_FIELDS = {"grant_type", "username", "password", "client_id", "client_secret",
                 "refresh_token", "scope"}
@@ -157,7 +154,7 @@ async def _token(request: Request) -> dict:
 
 
 @router.get("/auth/me", response_model=MeOut, name="auth_me")
-async def auth_me(principal: Principal = Depends(current_principal)) -> MeOut:
+async def auth_me(principal: CurrentPrincipal) -> MeOut:
     """Who the token belongs to, with its role, scopes and region."""
     return MeOut(subject=principal.actor, kind=principal.kind, role=principal.role,  # type: ignore[arg-type]
                  scopes=sorted(principal.scopes), region_code=principal.region_code,
@@ -174,8 +171,8 @@ async def _users_out(session: AsyncSession, users) -> list[UserOut]:
 
 @router.post("/users", response_model=UserOut, status_code=201, name="users_create",
              tags=["accounts"], responses=problem_responses(409))
-async def users_create(body: UserIn, request: Request, session: AsyncSession = Session,
-                       principal: Principal = Depends(require("accounts:admin"))) -> UserOut:
+async def users_create(body: UserIn, request: Request, session: SessionDep,
+                       principal: AccountsAdmin) -> UserOut:
     """Add a user (admin)."""
     user = await service.create_user(session, principal, body, request.app.state.settings)
     [out] = await _users_out(session, [user])
@@ -183,8 +180,8 @@ async def users_create(body: UserIn, request: Request, session: AsyncSession = S
 
 
 @router.get("/users", response_model=Page[UserOut], name="users_list", tags=["accounts"])
-async def users_list(session: AsyncSession = Session, params: PageParams = Depends(page_params),
-                     principal: Principal = Depends(require("accounts:admin"))) -> Page[UserOut]:
+async def users_list(session: SessionDep, params: Paging,
+                     principal: AccountsAdmin) -> Page[UserOut]:
     """List users (admin)."""
     rows, cursor = await service.list_users(session, principal, params)
     return Page[UserOut](items=await _users_out(session, rows), next_cursor=cursor)
@@ -193,9 +190,8 @@ async def users_list(session: AsyncSession = Session, params: PageParams = Depen
 @router.get("/users/{user_id}", response_model=UserOut, name="users_get", tags=["accounts"],
             dependencies=[IF_NONE_MATCH],
             responses={304: {"description": "Not Modified"}})
-async def users_get(user_id: uuid.UUID, request: Request, response: Response,
-                    session: AsyncSession = Session,
-                    principal: Principal = Depends(require("accounts:admin"))):
+async def users_get(user_id: uuid.UUID, request: Request, response: Response, session: SessionDep,
+                    principal: AccountsAdmin):
     """One user, with its ETag (admin)."""
     user = await service.get_user(session, principal, user_id)
     if (cached := not_modified(request, user.version)) is not None:
@@ -209,8 +205,7 @@ async def users_get(user_id: uuid.UUID, request: Request, response: Response,
               dependencies=[IF_MATCH],
               responses=problem_responses(409, 412, 428))
 async def users_update(user_id: uuid.UUID, body: UserPatch, request: Request, response: Response,
-                       session: AsyncSession = Session,
-                       principal: Principal = Depends(require("accounts:admin"))) -> UserOut:
+                       session: SessionDep, principal: AccountsAdmin) -> UserOut:
     """Change a user's role, region, scopes or activity (admin; If-Match required)."""
     user = await service.get_user(session, principal, user_id)
     require_if_match(request, user.version)
@@ -222,16 +217,16 @@ async def users_update(user_id: uuid.UUID, body: UserPatch, request: Request, re
 
 @router.post("/clients", response_model=ClientCreated, status_code=201, name="clients_create",
              tags=["accounts"])
-async def clients_create(body: ClientIn, session: AsyncSession = Session,
-                         principal: Principal = Depends(require("accounts:admin"))) -> ClientCreated:
+async def clients_create(body: ClientIn, session: SessionDep,
+                         principal: AccountsAdmin) -> ClientCreated:
     """Add a machine client (admin); its secret is shown once."""
     client, secret = await service.create_client(session, principal, body)
     return ClientCreated(**ClientOut.model_validate(client).model_dump(), client_secret=secret)
 
 
 @router.get("/clients", response_model=Page[ClientOut], name="clients_list", tags=["accounts"])
-async def clients_list(session: AsyncSession = Session, params: PageParams = Depends(page_params),
-                       principal: Principal = Depends(require("accounts:admin"))) -> Page[ClientOut]:
+async def clients_list(session: SessionDep, params: Paging,
+                       principal: AccountsAdmin) -> Page[ClientOut]:
     """List machine clients (admin)."""
     rows, cursor = await service.list_clients(session, principal, params)
     return Page[ClientOut](items=[ClientOut.model_validate(c) for c in rows], next_cursor=cursor)
