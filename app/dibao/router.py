@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.principal import Principal, require
-from app.db import session_dependency
+from app.auth.principal import Principal
 from app.dibao import cases, reads, standards, workflow
 from app.dibao.schemas import (
     CaseIn,
@@ -28,13 +27,10 @@ from app.dibao.schemas import (
 )
 from app.errors import COMMON_ERRORS, problem_responses
 from app.kit.dates import today
-from app.kit.pagination import PageParams, page_params
+from app.kit.deps import DibaoReader, DibaoWriter, Paging, SessionDep
 from app.kit.schemas import Day, Page
 
 router = APIRouter(prefix="/api/v1/dibao", tags=["dibao"], responses=COMMON_ERRORS)
-Session = Depends(session_dependency, scope="function")
-Reader = Depends(require("dibao:read"))
-Writer = Depends(require("dibao:write"))
 CaseState = Literal["applied", "verifying", "publicised", "approved", "rejected", "active",
                     "suspended", "terminated"]
 
@@ -58,9 +54,8 @@ async def _answer(session: AsyncSession, principal: Principal, case) -> CaseOut:
 
 @router.get("/standards", response_model=Page[StandardOut], name="dibao_standards_list")
 async def dibao_standards_list(
+    params: Paging, session: SessionDep, principal: DibaoReader,
     region_code: str | None = Query(None, pattern=r"^[0-9]{12}$"),
-    params: PageParams = Depends(page_params), session: AsyncSession = Session,
-    principal: Principal = Reader,
 ) -> Page[StandardOut]:
     """Dibao standards per 市(區) with their effective dates (D1), history included."""
     rows, cursor = await standards.list_standards(session, principal, params, region_code)
@@ -70,25 +65,23 @@ async def dibao_standards_list(
 
 @router.post("/standards", response_model=StandardOut, status_code=201,
              name="dibao_standards_create", responses=problem_responses(409))
-async def dibao_standards_create(body: StandardIn, session: AsyncSession = Session,
-                                 principal: Principal = Writer) -> StandardOut:
+async def dibao_standards_create(body: StandardIn, session: SessionDep,
+                                 principal: DibaoWriter) -> StandardOut:
     """Set a 市(區)'s standard from a date (D1); active grants are re-evaluated (D7)."""
     return StandardOut.model_validate(await standards.create_standard(session, principal, body))
 
 
 @router.post("/cases", response_model=CaseOut, status_code=201, name="dibao_cases_create",
              responses=problem_responses(409))
-async def dibao_cases_create(body: CaseIn, session: AsyncSession = Session,
-                             principal: Principal = Writer) -> CaseOut:
+async def dibao_cases_create(body: CaseIn, session: SessionDep, principal: DibaoWriter) -> CaseOut:
     """Apply for dibao for a household, or for one member alone (D4); flags favouritism (D6)."""
     return await _answer(session, principal, await cases.apply(session, principal, body))
 
 
 @router.get("/cases", response_model=Page[CaseSummaryOut], name="dibao_cases_list")
 async def dibao_cases_list(
-    state: CaseState | None = None, household_id: uuid.UUID | None = None,
-    as_of: Day | None = None, params: PageParams = Depends(page_params),
-    session: AsyncSession = Session, principal: Principal = Reader,
+    params: Paging, session: SessionDep, principal: DibaoReader, state: CaseState | None = None,
+    household_id: uuid.UUID | None = None, as_of: Day | None = None,
 ) -> Page[CaseSummaryOut]:
     """Dibao cases in the caller's region on `as_of`, in their state then, by state or household."""
     rows, cursor = await reads.list_cases(session, principal, params, state=state,
@@ -99,17 +92,16 @@ async def dibao_cases_list(
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut, name="dibao_cases_get")
-async def dibao_cases_get(case_id: uuid.UUID, as_of: Day | None = None,
-                          session: AsyncSession = Session,
-                          principal: Principal = Reader) -> CaseOut:
+async def dibao_cases_get(case_id: uuid.UUID, session: SessionDep, principal: DibaoReader,
+                          as_of: Day | None = None) -> CaseOut:
     """One case on a date: state, flags, monthly benefit, benefit periods and its history."""
     return _case_out(await reads.get_case(session, principal, case_id, as_of or today()))
 
 
 @router.post("/cases/{case_id}/checks", response_model=CaseOut, name="dibao_cases_check",
              responses=problem_responses(409))
-async def dibao_cases_check(case_id: uuid.UUID, body: CheckIn, session: AsyncSession = Session,
-                            principal: Principal = Writer) -> CaseOut:
+async def dibao_cases_check(case_id: uuid.UUID, body: CheckIn, session: SessionDep,
+                            principal: DibaoWriter) -> CaseOut:
     """Record one economic-status check (deposits, vehicles, real estate, business) (D5)."""
     case = await workflow.record_check(session, principal, case_id, body)
     return await _answer(session, principal, case)
@@ -117,9 +109,8 @@ async def dibao_cases_check(case_id: uuid.UUID, body: CheckIn, session: AsyncSes
 
 @router.post("/cases/{case_id}/publicity", response_model=CaseOut, name="dibao_cases_publicise",
              responses=problem_responses(409))
-async def dibao_cases_publicise(case_id: uuid.UUID, body: PublicityIn,
-                                session: AsyncSession = Session,
-                                principal: Principal = Writer) -> CaseOut:
+async def dibao_cases_publicise(case_id: uuid.UUID, body: PublicityIn, session: SessionDep,
+                                principal: DibaoWriter) -> CaseOut:
     """Record the publicity period (公示), at least 7 days (D5)."""
     case = await workflow.publicise(session, principal, case_id, body)
     return await _answer(session, principal, case)
@@ -127,9 +118,8 @@ async def dibao_cases_publicise(case_id: uuid.UUID, body: PublicityIn,
 
 @router.post("/cases/{case_id}/decision", response_model=CaseOut, name="dibao_cases_decide",
              responses=problem_responses(409))
-async def dibao_cases_decide(case_id: uuid.UUID, body: DecisionIn,
-                             session: AsyncSession = Session,
-                             principal: Principal = Writer) -> CaseOut:
+async def dibao_cases_decide(case_id: uuid.UUID, body: DecisionIn, session: SessionDep,
+                             principal: DibaoWriter) -> CaseOut:
     """Approve (checks passed, publicity over, D2 true, no favouritism) or reject (D5, D6)."""
     case = await workflow.decide(session, principal, case_id, body)
     return await _answer(session, principal, case)
@@ -137,8 +127,8 @@ async def dibao_cases_decide(case_id: uuid.UUID, body: DecisionIn,
 
 @router.post("/cases/{case_id}/suspend", response_model=CaseOut, name="dibao_cases_suspend",
              responses=problem_responses(409))
-async def dibao_cases_suspend(case_id: uuid.UUID, body: StepIn, session: AsyncSession = Session,
-                              principal: Principal = Writer) -> CaseOut:
+async def dibao_cases_suspend(case_id: uuid.UUID, body: StepIn, session: SessionDep,
+                              principal: DibaoWriter) -> CaseOut:
     """Suspend an active grant from a date (D5)."""
     case = await workflow.change(session, principal, case_id, "suspend", body)
     return await _answer(session, principal, case)
@@ -146,8 +136,8 @@ async def dibao_cases_suspend(case_id: uuid.UUID, body: StepIn, session: AsyncSe
 
 @router.post("/cases/{case_id}/resume", response_model=CaseOut, name="dibao_cases_resume",
              responses=problem_responses(409))
-async def dibao_cases_resume(case_id: uuid.UUID, body: StepIn, session: AsyncSession = Session,
-                             principal: Principal = Writer) -> CaseOut:
+async def dibao_cases_resume(case_id: uuid.UUID, body: StepIn, session: SessionDep,
+                             principal: DibaoWriter) -> CaseOut:
     """Resume a suspended grant from a date (D5)."""
     case = await workflow.change(session, principal, case_id, "resume", body)
     return await _answer(session, principal, case)
@@ -155,9 +145,8 @@ async def dibao_cases_resume(case_id: uuid.UUID, body: StepIn, session: AsyncSes
 
 @router.post("/cases/{case_id}/terminate", response_model=CaseOut, name="dibao_cases_terminate",
              responses=problem_responses(409))
-async def dibao_cases_terminate(case_id: uuid.UUID, body: StepIn,
-                                session: AsyncSession = Session,
-                                principal: Principal = Writer) -> CaseOut:
+async def dibao_cases_terminate(case_id: uuid.UUID, body: StepIn, session: SessionDep,
+                                principal: DibaoWriter) -> CaseOut:
     """Terminate a grant from a date (D5); its last covered day is the day before."""
     case = await workflow.change(session, principal, case_id, "terminate", body)
     return await _answer(session, principal, case)
@@ -165,9 +154,8 @@ async def dibao_cases_terminate(case_id: uuid.UUID, body: StepIn,
 
 @router.get("/grants", response_model=Page[GrantOut], name="dibao_grants_list")
 async def dibao_grants_list(
-    active_on: Day | None = None, household_id: uuid.UUID | None = None,
-    params: PageParams = Depends(page_params), session: AsyncSession = Session,
-    principal: Principal = Reader,
+    params: Paging, session: SessionDep, principal: DibaoReader, active_on: Day | None = None,
+    household_id: uuid.UUID | None = None,
 ) -> Page[GrantOut]:
     """Grants active on a date: household, covered persons and the monthly amount then."""
     rows, cursor = await reads.grants(session, principal, params, active_on or today(),
@@ -182,9 +170,8 @@ async def dibao_grants_list(
 
 
 @router.get("/review-queue", response_model=Page[ReviewItemOut], name="dibao_review_queue")
-async def dibao_review_queue(params: PageParams = Depends(page_params),
-                             session: AsyncSession = Session,
-                             principal: Principal = Reader) -> Page[ReviewItemOut]:
+async def dibao_review_queue(params: Paging, session: SessionDep,
+                             principal: DibaoReader) -> Page[ReviewItemOut]:
     """Grants flagged for review today: their benefit period no longer meets D2 (D7)."""
     rows, cursor = await reads.review_queue(session, principal, params, today())
     return Page[ReviewItemOut](items=[ReviewItemOut(
