@@ -5,26 +5,23 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.principal import Principal, require
-from app.db import session_dependency
 from app.errors import COMMON_ERRORS
 from app.exports import service
 from app.households.schemas import Status
 from app.kit.dates import today
+from app.kit.deps import HouseholdsReader, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["imports"], responses=COMMON_ERRORS)
-Session = Depends(session_dependency, scope="function")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/exports/households", name="exports_households",
             responses={200: {"content": {"text/csv": {}, XLSX: {}}}})
 async def exports_households(
-    request: Request,
+    request: Request, session: SessionDep, principal: HouseholdsReader,
     region_code: str | None = Query(None, pattern=r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$",
                                     description="6, 9 or 12 digits; default the caller's region"),
     format: Literal["csv", "xlsx"] = Query("csv"),
@@ -33,7 +30,6 @@ async def exports_households(
                                                  "default today"),
     include_removed: bool = Query(False, description="also removed households (注销)"),
     lang: Literal["en", "zh"] = Query("en", description="zh: the national forms' Chinese headers"),
-    session: AsyncSession = Session, principal: Principal = Depends(require("households:read")),
 ):
     """Households with their members on `as_of`, each household's status on that date and its
     latest assessment, as CSV (with BOM) or XLSX; every cell is text (a value starting with `=`,
