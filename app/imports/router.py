@@ -5,34 +5,30 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.principal import Principal, require
-from app.db import session_dependency
+from app.auth.principal import Principal
 from app.errors import COMMON_ERRORS, problem_responses
 from app.i18n import language_headers, negotiate, translate
 from app.imports import service
 from app.imports.schemas import ImportKind, JobOut, OnError, RowErrorOut, job_out
 from app.kit import cells
-from app.kit.pagination import PageParams, page_params
+from app.kit.deps import ImportsWriter, Paging, SessionDep
 from app.kit.schemas import Page
 
 router = APIRouter(prefix="/api/v1", tags=["imports"], responses=COMMON_ERRORS)
-Session = Depends(session_dependency, scope="function")
 ERROR_COLUMNS = ("line", "field", "code", "message", "value")
 
 
 @router.post("/imports", response_model=JobOut, status_code=202, name="imports_create",
              responses=problem_responses(409, 413))
 async def imports_create(
-    request: Request, response: Response,
+    request: Request, response: Response, session: SessionDep, principal: ImportsWriter,
     file: UploadFile = File(..., description="CSV (UTF-8, UTF-8 with BOM or GB18030), XLSX or JSONL"),
     kind: ImportKind = Form(...),
     dry_run: bool = Form(False, description="validate every row, write nothing"),
     on_error: OnError = Form("abort", description="abort: all or nothing; skip: import the good rows"),
-    session: AsyncSession = Session, principal: Principal = Depends(require("imports:write")),
 ) -> JobOut:
     """Upload a file as an import job (202); a file already imported answers 409."""
     settings = request.app.state.settings
@@ -43,9 +39,8 @@ async def imports_create(
 
 
 @router.get("/imports", response_model=Page[JobOut], name="imports_list")
-async def imports_list(request: Request, response: Response,
-                       params: PageParams = Depends(page_params), session: AsyncSession = Session,
-                       principal: Principal = Depends(require("imports:write"))) -> Page[JobOut]:
+async def imports_list(request: Request, response: Response, params: Paging, session: SessionDep,
+                       principal: ImportsWriter) -> Page[JobOut]:
     """Import jobs of the caller's region."""
     rows, cursor = await service.list_jobs(session, principal, params)
     lang = _lang(request, response)
@@ -53,9 +48,8 @@ async def imports_list(request: Request, response: Response,
 
 
 @router.get("/imports/{job_id}", response_model=JobOut, name="imports_get")
-async def imports_get(request: Request, response: Response, job_id: uuid.UUID,
-                      session: AsyncSession = Session,
-                      principal: Principal = Depends(require("imports:write"))) -> JobOut:
+async def imports_get(request: Request, response: Response, job_id: uuid.UUID, session: SessionDep,
+                      principal: ImportsWriter) -> JobOut:
     """A job's state and progress (rows read, valid, rejected)."""
     job = job_out(await service.get_job(session, principal, job_id))
     return _said(job, _lang(request, response))
@@ -77,9 +71,8 @@ def _said(job: JobOut, lang: str) -> JobOut:
 
 @router.get("/imports/{job_id}/errors", response_model=Page[RowErrorOut], name="imports_errors",
             responses={200: {"content": {"text/csv": {}}}})
-async def imports_errors(request: Request, response: Response, job_id: uuid.UUID,
-                         params: PageParams = Depends(page_params), session: AsyncSession = Session,
-                         principal: Principal = Depends(require("imports:write"))):
+async def imports_errors(request: Request, response: Response, job_id: uuid.UUID, params: Paging,
+                         session: SessionDep, principal: ImportsWriter):
     """Every rejected row with its line, field and error code (JSON pages, or all as CSV with
     `Accept: text/csv`); `message` in the language Accept-Language asks for."""
     lang = negotiate(request.headers.get("accept-language"))
