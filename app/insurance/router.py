@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.principal import Principal, require
-from app.db import session_dependency
 from app.errors import COMMON_ERRORS, problem_responses
 from app.insurance import service
 from app.insurance.schemas import (
@@ -26,12 +23,11 @@ from app.insurance.schemas import (
     SchemePatch,
 )
 from app.insurance.service.schemes import scheme_dict
+from app.kit.deps import InsuranceReader, InsuranceWriter, Paging, SessionDep
 from app.kit.etag import IF_MATCH, IF_NONE_MATCH, not_modified, require_if_match, set_etag
-from app.kit.pagination import PageParams, page_params
 from app.kit.schemas import Page
 
 router = APIRouter(prefix="/api/v1/insurance", tags=["insurance"], responses=COMMON_ERRORS)
-Session = Depends(session_dependency, scope="function")
 State = Literal["pending", "confirmed", "rejected", "withdrawn"]
 _CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}},
               "description": "JSON page, or CSV (UTF-8 with BOM) with Accept: text/csv"}}
@@ -39,9 +35,8 @@ _CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}},
 
 @router.get("/schemes", response_model=Page[SchemeOut], name="insurance_schemes_list")
 async def insurance_schemes_list(
-    year: int | None = None, kind: Kind | None = None,
-    params: PageParams = Depends(page_params), session: AsyncSession = Session,
-    principal: Principal = Depends(require("insurance:read")),
+    params: Paging, session: SessionDep, principal: InsuranceReader, year: int | None = None,
+    kind: Kind | None = None,
 ) -> Page[SchemeOut]:
     """List insurance schemes by year and kind (I1)."""
     rows, cursor = await service.list_schemes(session, params, year, kind)
@@ -52,8 +47,7 @@ async def insurance_schemes_list(
 @router.post("/schemes", response_model=SchemeOut, status_code=201,
              name="insurance_schemes_create", responses=problem_responses(409))
 async def insurance_schemes_create(
-    body: SchemeIn, response: Response, session: AsyncSession = Session,
-    principal: Principal = Depends(require("insurance:write")),
+    body: SchemeIn, response: Response, session: SessionDep, principal: InsuranceWriter,
 ) -> SchemeOut:
     """Set the scheme of a year and kind: premium, reference date, funding body, shares (I1, I4)."""
     scheme = await service.create_scheme(session, principal, body)
@@ -64,8 +58,8 @@ async def insurance_schemes_create(
 @router.get("/schemes/{year}/{kind}", response_model=SchemeOut, name="insurance_schemes_get",
             dependencies=[IF_NONE_MATCH])
 async def insurance_schemes_get(
-    year: int, kind: Kind, request: Request, response: Response,
-    session: AsyncSession = Session, principal: Principal = Depends(require("insurance:read")),
+    year: int, kind: Kind, request: Request, response: Response, session: SessionDep,
+    principal: InsuranceReader,
 ):
     """One scheme, with its ETag."""
     scheme = await service.get_scheme(session, year, kind)
@@ -81,7 +75,7 @@ async def insurance_schemes_get(
               responses=problem_responses(409, 412, 428))
 async def insurance_schemes_update(
     year: int, kind: Kind, body: SchemePatch, request: Request, response: Response,
-    session: AsyncSession = Session, principal: Principal = Depends(require("insurance:write")),
+    session: SessionDep, principal: InsuranceWriter,
 ) -> SchemeOut:
     """Change a scheme before its roster is generated (If-Match); every version is kept."""
     scheme = await service.update_scheme(session, principal, year, kind, body,
@@ -92,8 +86,7 @@ async def insurance_schemes_update(
 
 @router.post("/rosters", response_model=RosterOut, name="insurance_rosters_generate")
 async def insurance_rosters_generate(
-    body: RosterIn, session: AsyncSession = Session,
-    principal: Principal = Depends(require("insurance:write")),
+    body: RosterIn, session: SessionDep, principal: InsuranceWriter,
 ) -> RosterOut:
     """Generate or refresh a roster over the caller's region; answers what changed (I2)."""
     r = await service.generate_roster(session, principal, body.year, body.kind)
@@ -106,11 +99,9 @@ async def insurance_rosters_generate(
 @router.get("/rosters/{year}/{kind}/entries", response_model=Page[EntryOut],
             name="insurance_roster_entries", responses=_CSV)
 async def insurance_roster_entries(
-    year: int, kind: Kind, request: Request,
-    state: State | None = None, flagged: bool | None = None,
+    year: int, kind: Kind, request: Request, params: Paging, session: SessionDep,
+    principal: InsuranceReader, state: State | None = None, flagged: bool | None = None,
     district_code: str | None = Query(None, pattern=r"^[0-9]{6}000000$"),
-    params: PageParams = Depends(page_params), session: AsyncSession = Session,
-    principal: Principal = Depends(require("insurance:read")),
 ):
     """The roster's rows in the caller's region: JSON pages, or CSV with Accept: text/csv (I3)."""
     filters = {"state": state, "flagged": flagged, "district_code": district_code}
@@ -129,9 +120,8 @@ async def insurance_roster_entries(
 @router.post("/rosters/{year}/{kind}/confirmations", response_model=ConfirmationsOut,
              name="insurance_roster_confirmations", responses=problem_responses(413))
 async def insurance_roster_confirmations(
-    year: int, kind: Kind, request: Request,
+    year: int, kind: Kind, request: Request, session: SessionDep, principal: InsuranceWriter,
     items: list[ConfirmationIn] = Body(..., description=f"at most {MAX_CONFIRMATIONS} rows"),
-    session: AsyncSession = Session, principal: Principal = Depends(require("insurance:write")),
 ) -> ConfirmationsOut:
     """Apply the health-insurance system's confirmations and rejections, one result per row (I3)."""
     out = await service.apply_confirmations(session, request.app.state.settings, principal,
