@@ -5,26 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Body, Query, Request, Response
 
-from app.auth.principal import Principal, require
-from app.config import Settings
-from app.db import session_dependency
 from app.errors import COMMON_ERRORS, problem_responses
+from app.kit.deps import Paging, PairingsReader, PairingsWriter, SessionDep, SettingsDep
 from app.kit.etag import IF_MATCH, IF_NONE_MATCH, not_modified, require_if_match, set_etag
-from app.kit.pagination import PageParams, page_params
 from app.kit.schemas import Day, Page
 from app.pairings import helpers, service
 from app.pairings.schemas import HelperIn, HelperOut, PairingIn, PairingKind, PairingOut, PairingPatch
 
 helpers_router = APIRouter(prefix="/api/v1/helpers", tags=["pairings"], responses=COMMON_ERRORS)
 pairings_router = APIRouter(prefix="/api/v1/pairings", tags=["pairings"], responses=COMMON_ERRORS)
-Session = Depends(session_dependency, scope="function")
-
-
-def settings_of(request: Request) -> Settings:
-    return request.app.state.settings
 
 
 def pairing_out(pairing, reasons=()) -> PairingOut:
@@ -34,19 +25,17 @@ def pairing_out(pairing, reasons=()) -> PairingOut:
 
 @helpers_router.post("", response_model=HelperOut, status_code=201, name="helpers_create",
                      responses=problem_responses(409))
-async def helpers_create(body: HelperIn = Body(), session: AsyncSession = Session,
-                         settings: Settings = Depends(settings_of),
-                         principal: Principal = Depends(require("pairings:write"))) -> HelperOut:
+async def helpers_create(session: SessionDep, settings: SettingsDep, principal: PairingsWriter,
+                         body: HelperIn = Body()) -> HelperOut:
     """Record a helper: a person (cadre) or a unit (department, enterprise, other)."""
     helper = await helpers.create_helper(session, settings, principal, body)
     return await helpers.helper_out(session, settings, principal, helper)
 
 
 @helpers_router.get("", response_model=Page[HelperOut], name="helpers_list")
-async def helpers_list(kind: Literal["person", "unit"] | None = None,
-                       params: PageParams = Depends(page_params), session: AsyncSession = Session,
-                       settings: Settings = Depends(settings_of),
-                       principal: Principal = Depends(require("pairings:read"))) -> Page[HelperOut]:
+async def helpers_list(params: Paging, session: SessionDep, settings: SettingsDep,
+                       principal: PairingsReader,
+                       kind: Literal["person", "unit"] | None = None) -> Page[HelperOut]:
     """List the helpers of the caller's region (ID numbers masked unless pii:read)."""
     rows, cursor = await helpers.list_helpers(session, principal, params, kind)
     return Page[HelperOut](items=[await helpers.helper_out(session, settings, principal, h)
@@ -54,9 +43,8 @@ async def helpers_list(kind: Literal["person", "unit"] | None = None,
 
 
 @helpers_router.get("/{helper_id}", response_model=HelperOut, name="helpers_get")
-async def helpers_get(helper_id: uuid.UUID, session: AsyncSession = Session,
-                      settings: Settings = Depends(settings_of),
-                      principal: Principal = Depends(require("pairings:read"))) -> HelperOut:
+async def helpers_get(helper_id: uuid.UUID, session: SessionDep, settings: SettingsDep,
+                      principal: PairingsReader) -> HelperOut:
     """One helper (ID number masked unless pii:read)."""
     helper = await helpers.get_helper(session, principal, helper_id)
     return await helpers.helper_out(session, settings, principal, helper)
@@ -64,8 +52,8 @@ async def helpers_get(helper_id: uuid.UUID, session: AsyncSession = Session,
 
 @pairings_router.post("", response_model=PairingOut, status_code=201, name="pairings_create",
                       responses=problem_responses(409))
-async def pairings_create(body: PairingIn, response: Response, session: AsyncSession = Session,
-                          principal: Principal = Depends(require("pairings:write"))) -> PairingOut:
+async def pairings_create(body: PairingIn, response: Response, session: SessionDep,
+                          principal: PairingsWriter) -> PairingOut:
     """Pair a helper with a household, a village or a town for a period (P1–P4)."""
     result = await service.create_pairing(session, principal, body)
     set_etag(response, result.pairing.version)
@@ -74,12 +62,11 @@ async def pairings_create(body: PairingIn, response: Response, session: AsyncSes
 
 @pairings_router.get("", response_model=Page[PairingOut], name="pairings_list")
 async def pairings_list(
+    params: Paging, session: SessionDep, principal: PairingsReader,
     helper_id: uuid.UUID | None = None, kind: PairingKind | None = None,
     household_id: uuid.UUID | None = None,
     region_code: str | None = Query(None, pattern=r"^[0-9]{12}$"),
     active_on: Day | None = Query(None, description="only pairings active on this date"),
-    params: PageParams = Depends(page_params), session: AsyncSession = Session,
-    principal: Principal = Depends(require("pairings:read")),
 ) -> Page[PairingOut]:
     """List pairings in the caller's region."""
     rows, cursor = await service.list_pairings(
@@ -92,8 +79,7 @@ async def pairings_list(
                      dependencies=[IF_NONE_MATCH],
                      responses={304: {"description": "Not Modified"}})
 async def pairings_get(pairing_id: uuid.UUID, request: Request, response: Response,
-                       session: AsyncSession = Session,
-                       principal: Principal = Depends(require("pairings:read"))):
+                       session: SessionDep, principal: PairingsReader):
     """One pairing, with its ETag."""
     pairing = await service.get_pairing(session, principal, pairing_id)
     if (cached := not_modified(request, pairing.version)) is not None:
@@ -106,8 +92,8 @@ async def pairings_get(pairing_id: uuid.UUID, request: Request, response: Respon
                        dependencies=[IF_MATCH],
                        responses=problem_responses(409, 412, 428))
 async def pairings_end(pairing_id: uuid.UUID, body: PairingPatch, request: Request,
-                       response: Response, session: AsyncSession = Session,
-                       principal: Principal = Depends(require("pairings:write"))) -> PairingOut:
+                       response: Response, session: SessionDep,
+                       principal: PairingsWriter) -> PairingOut:
     """End a pairing (or move its end date): needs If-Match with the pairing's ETag."""
     result = await service.end_pairing(session, principal, pairing_id, body.end_date,
                                        lambda version: require_if_match(request, version))
