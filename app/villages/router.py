@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Path, Query
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Path, Query
 
-from app.auth.principal import Principal, require
-from app.db import session_dependency
 from app.errors import COMMON_ERRORS
-from app.kit.pagination import PageParams, page_params
+from app.kit.deps import Paging, PolicyReader, PolicyWriter, SessionDep, VillagesReader, VillagesWriter
 from app.kit.schemas import Page
 from app.villages import lines, service
 from app.villages.schemas import (
@@ -23,7 +20,6 @@ from app.villages.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", responses=COMMON_ERRORS)
-Session = Depends(session_dependency, scope="function")
 CODE = Path(pattern=r"^[0-9]{12}$", description="12-digit village code")
 YEAR = Path(ge=1990, le=2100)
 
@@ -45,9 +41,8 @@ def eight_out(e: service.EightHaves) -> EightHavesOut:
 @router.get("/policy/weak-village-lines", response_model=Page[WeakLineOut], tags=["policy"],
             name="weak_village_lines_list")
 async def weak_village_lines_list(
+    params: Paging, session: SessionDep, principal: PolicyReader,
     region_code: str | None = Query(None, pattern=r"^[0-9]{12}$"),
-    params: PageParams = Depends(page_params), session: AsyncSession = Session,
-    principal: Principal = Depends(require("policy:read")),
 ) -> Page[WeakLineOut]:
     """List the weak-village line versions (R2) of the city and the caller's 市(區)."""
     rows, cursor = await lines.list_lines(session, principal, params, region_code)
@@ -58,8 +53,7 @@ async def weak_village_lines_list(
 @router.post("/policy/weak-village-lines", response_model=WeakLineOut, status_code=201,
              tags=["policy"], name="weak_village_lines_create")
 async def weak_village_lines_create(
-    body: WeakLineIn, session: AsyncSession = Session,
-    principal: Principal = Depends(require("policy:write")),
+    body: WeakLineIn, session: SessionDep, principal: PolicyWriter,
 ) -> WeakLineOut:
     """Set a new version of the city's or a 市(區)'s weak-village line (R2: never below the city's)."""
     return WeakLineOut.model_validate(await lines.create_line(session, principal, body))
@@ -68,12 +62,11 @@ async def weak_village_lines_create(
 @router.get("/villages", response_model=Page[VillageItem], tags=["villages"],
             name="villages_list")
 async def villages_list(
+    params: Paging, session: SessionDep, principal: VillagesReader,
     weak: bool | None = Query(None, description="R2 weak status in `year` (else the latest year)"),
     year: int | None = Query(None, ge=1990, le=2100),
     region_code: str | None = Query(None, pattern=r"^[0-9]{12}$"),
     area: str | None = Query(None, pattern=r"^[a-z][a-z0-9_]{1,31}$", description="key area (R3)"),
-    params: PageParams = Depends(page_params), session: AsyncSession = Session,
-    principal: Principal = Depends(require("villages:read")),
 ) -> Page[VillageItem]:
     """List villages in the caller's region with their weak status (R2) and key areas (R3)."""
     rows, cursor = await service.list_villages(session, principal, params, weak=weak, year=year,
@@ -89,8 +82,8 @@ async def villages_list(
 
 
 @router.get("/villages/{code}", response_model=VillageOut, tags=["villages"], name="villages_get")
-async def villages_get(code: str = CODE, session: AsyncSession = Session,
-                       principal: Principal = Depends(require("villages:read"))) -> VillageOut:
+async def villages_get(session: SessionDep, principal: VillagesReader,
+                       code: str = CODE) -> VillageOut:
     """One village: every year's income and weak status (R2), key areas (R3), latest eight haves (V1)."""
     v = await service.get_village(session, principal, code)
     return VillageOut(code=v.region.code, name=v.region.name, town_code=v.region.parent_code,
@@ -101,8 +94,8 @@ async def villages_get(code: str = CODE, session: AsyncSession = Session,
 @router.put("/villages/{code}/incomes/{year}", response_model=YearOut, tags=["villages"],
             name="villages_put_income")
 async def villages_put_income(
-    body: IncomeIn, code: str = CODE, year: int = YEAR, session: AsyncSession = Session,
-    principal: Principal = Depends(require("villages:write")),
+    body: IncomeIn, session: SessionDep, principal: VillagesWriter, code: str = CODE,
+    year: int = YEAR,
 ) -> YearOut:
     """Record a year's collective income (a correction is a new version); answers weak status (R2)."""
     return year_out(await service.record_income(session, principal, code, year,
@@ -112,8 +105,8 @@ async def villages_put_income(
 @router.put("/villages/{code}/eight-haves/{year}", response_model=EightHavesOut,
             tags=["villages"], name="villages_put_eight_haves")
 async def villages_put_eight_haves(
-    body: EightHavesIn, code: str = CODE, year: int = YEAR, session: AsyncSession = Session,
-    principal: Principal = Depends(require("villages:write")),
+    body: EightHavesIn, session: SessionDep, principal: VillagesWriter, code: str = CODE,
+    year: int = YEAR,
 ) -> EightHavesOut:
     """Record a year's eight haves (V1), each item met or not with evidence; answers met_all."""
     items = {k: (v.met, v.evidence) for k, v in body.items.items()}
