@@ -4,42 +4,37 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Request, Response
 
-from app.auth.principal import Principal, require
-from app.db import session_dependency
 from app.errors import COMMON_ERRORS, problem_responses
+from app.kit.deps import Paging, SessionDep, WebhooksWriter
 from app.kit.etag import IF_MATCH, require_if_match, set_etag
-from app.kit.pagination import PageParams, page_params
 from app.kit.schemas import Page
 from app.webhooks import service
 from app.webhooks.schemas import DeliveryOut, WebhookCreated, WebhookIn, WebhookOut, WebhookPatch
 
 router = APIRouter(prefix="/api/v1", tags=["webhooks"], responses=COMMON_ERRORS)
-Session = Depends(session_dependency, scope="function")
-Writer = Depends(require("webhooks:write", "events:read"))
 
 
 @router.post("/webhooks", response_model=WebhookCreated, status_code=201, name="webhooks_create")
-async def webhooks_create(body: WebhookIn, request: Request, session: AsyncSession = Session,
-                          principal: Principal = Writer) -> WebhookCreated:
+async def webhooks_create(body: WebhookIn, request: Request, session: SessionDep,
+                          principal: WebhooksWriter) -> WebhookCreated:
     """Subscribe a URL to events of a region; the signing secret is shown once."""
     hook, secret = await service.create(session, principal, body, request.app.state.settings)
     return WebhookCreated(**WebhookOut.model_validate(hook).model_dump(), secret=secret)
 
 
 @router.get("/webhooks", response_model=Page[WebhookOut], name="webhooks_list")
-async def webhooks_list(params: PageParams = Depends(page_params), session: AsyncSession = Session,
-                        principal: Principal = Writer) -> Page[WebhookOut]:
+async def webhooks_list(params: Paging, session: SessionDep,
+                        principal: WebhooksWriter) -> Page[WebhookOut]:
     """Subscriptions in the caller's region, with their delivery state."""
     rows, cursor = await service.list_webhooks(session, principal, params)
     return Page[WebhookOut](items=[WebhookOut.model_validate(w) for w in rows], next_cursor=cursor)
 
 
 @router.get("/webhooks/{webhook_id}", response_model=WebhookOut, name="webhooks_get")
-async def webhooks_get(webhook_id: uuid.UUID, response: Response, session: AsyncSession = Session,
-                       principal: Principal = Writer) -> WebhookOut:
+async def webhooks_get(webhook_id: uuid.UUID, response: Response, session: SessionDep,
+                       principal: WebhooksWriter) -> WebhookOut:
     """One subscription."""
     hook = await service.get(session, principal, webhook_id)
     set_etag(response, hook.version)
@@ -50,8 +45,8 @@ async def webhooks_get(webhook_id: uuid.UUID, response: Response, session: Async
               dependencies=[IF_MATCH],
               responses=problem_responses(412, 428))
 async def webhooks_update(webhook_id: uuid.UUID, body: WebhookPatch, request: Request,
-                          response: Response, session: AsyncSession = Session,
-                          principal: Principal = Writer) -> WebhookOut:
+                          response: Response, session: SessionDep,
+                          principal: WebhooksWriter) -> WebhookOut:
     """Change the URL or types, pause or resume a subscription (If-Match required)."""
     hook = await service.get(session, principal, webhook_id)
     require_if_match(request, hook.version)
@@ -62,9 +57,8 @@ async def webhooks_update(webhook_id: uuid.UUID, body: WebhookPatch, request: Re
 
 @router.get("/webhooks/{webhook_id}/deliveries", response_model=Page[DeliveryOut],
             name="webhooks_deliveries")
-async def webhooks_deliveries(webhook_id: uuid.UUID, params: PageParams = Depends(page_params),
-                              session: AsyncSession = Session,
-                              principal: Principal = Writer) -> Page[DeliveryOut]:
+async def webhooks_deliveries(webhook_id: uuid.UUID, params: Paging, session: SessionDep,
+                              principal: WebhooksWriter) -> Page[DeliveryOut]:
     """Delivery attempts of a subscription, oldest first."""
     hook = await service.get(session, principal, webhook_id)
     rows, cursor = await service.list_deliveries(session, hook, params)
