@@ -2,16 +2,24 @@
 
 Region codes are 12-digit statistical codes: 4 digits for the city (3212), 6 for a 市(區), 9 for a
 town, 12 for a village. A principal sees the rows whose region code starts with its own prefix.
-Every service filters its reads and writes through `region_filter` / `ensure_in_region`, and an
-object outside the caller's region answers 404 (its existence is not revealed).
+Every service filters its reads and writes through `region_filter` / `ensure_in_region` (or reads
+one row by its key with `get_scoped`), and an object outside the caller's region answers 404 (its
+existence is not revealed).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import ColumnElement, false, true
 
 from app.auth.principal import Principal
 from app.errors import NotFound
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+M = TypeVar("M")
 
 
 def region_prefix(code: str) -> str:
@@ -61,6 +69,18 @@ def ensure_in_region(principal: Principal, code: str | None, what: str = "resour
     """404 when `code` lies outside the principal's region (never reveal it exists)."""
     if not in_region(principal, code):
         raise NotFound(f"{what}.not_found", f"No such {what}.")
+
+
+async def get_scoped(session: AsyncSession, principal: Principal, model: type[M], ident: Any,
+                     what: str, *, region: str = "region_code", detail: str | None = None,
+                     lock: bool = False, **options: Any) -> M:
+    """The row of `model` with primary key `ident` when its `region` code lies in the caller's
+    region; else 404 `{what}.not_found` (absent and out of region answer alike). `lock` reads it
+    FOR UPDATE; `options` go to `session.get`."""
+    row = await session.get(model, ident, with_for_update=True if lock else None, **options)
+    if row is None or not in_region(principal, getattr(row, region)):
+        raise NotFound(f"{what}.not_found", detail or f"No such {what}.")
+    return row
 
 
 def household_filter(principal: Principal, column) -> ColumnElement[bool]:

@@ -21,11 +21,11 @@ from app.auth.passwords import (
 )
 from app.auth.principal import CITY_CODE, Principal
 from app.auth.scopes import HELPER_ROLES, scopes_for_role, unknown_scopes
-from app.auth.scoping import ensure_in_region, region_filter
+from app.auth.scoping import ensure_in_region, get_scoped, region_filter
 from app.auth.tokens import TokenService
 from app.auth.user_region import check_first_secretary_region
 from app.config import Settings, reveal
-from app.errors import Conflict, DomainError, NotFound, Unauthorized, Unprocessable
+from app.errors import Conflict, DomainError, Unauthorized, Unprocessable
 from app.kit.pagination import PageParams, paginate
 from app.models.accounts import Client, RefreshToken, User
 from app.models.regions import Region
@@ -110,11 +110,7 @@ async def list_users(session: AsyncSession, principal: Principal, params: PagePa
 
 
 async def get_user(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> User:
-    user = await session.get(User, user_id)
-    if user is None:
-        raise NotFound("user.not_found", "No such user.")
-    ensure_in_region(principal, user.region_code, "user")
-    return user
+    return await get_scoped(session, principal, User, user_id, "user")
 
 
 def _user_view(user: User) -> dict:

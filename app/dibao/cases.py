@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.auth.scoping import in_region
-from app.errors import Conflict, NotFound, Unprocessable, refusal_error
+from app.auth.scoping import get_scoped
+from app.errors import Conflict, Unprocessable, refusal_error
 from app.events.service import emit
 from app.households.facts import attributes_on, load_record, members_on, status_of
 from app.kit.dates import today
@@ -35,9 +35,8 @@ def field_error(field: str, code: str, msg: str) -> Unprocessable:
 async def apply(session: AsyncSession, principal: Principal, data) -> DibaoCase:
     """(十四, D4–D6) an application for a registered or exited household, or for one member
     alone."""
-    household = await session.get(Household, data.household_id)
-    if household is None or not in_region(principal, household.village_code):
-        raise NotFound("household.not_found", "No such household.")
+    household = await get_scoped(session, principal, Household, data.household_id, "household",
+                                 region="village_code")
     not_future(data.applied_on, "applied_on", "application")
     rec = await load_record(session, household.id)
     _check_status(status_of(rec, data.applied_on), data.applied_on)
@@ -157,13 +156,8 @@ def new_step(case: DibaoCase, seq: int, action: str, on: date, principal: Princi
 
 async def load_case(session: AsyncSession, principal: Principal, case_id: uuid.UUID,
                     *, lock: bool = False) -> DibaoCase:
-    stmt = select(DibaoCase).where(DibaoCase.id == case_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    case = await session.scalar(stmt)
-    if case is None or not in_region(principal, case.region_code):
-        raise NotFound("dibao.case.not_found", "No such dibao case.")
-    return case
+    return await get_scoped(session, principal, DibaoCase, case_id, "dibao.case",
+                            detail="No such dibao case.", lock=lock)
 
 
 async def steps_of(session: AsyncSession, case_id: uuid.UUID) -> list[DibaoCaseStep]:

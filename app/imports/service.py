@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.auth.scoping import ensure_in_region, region_filter
+from app.auth.scoping import get_scoped, region_filter
 from app.config import Settings
 from app.errors import Conflict, Unprocessable
 from app.imports.queue import defer_import
@@ -88,9 +88,7 @@ async def create_import(session: AsyncSession, settings: Settings, principal: Pr
 
 async def get_job(session: AsyncSession, principal: Principal, job_id: uuid.UUID) -> ImportJob:
     """A job of the caller's region (404 import.not_found otherwise)."""
-    job = await session.get(ImportJob, job_id, populate_existing=True)
-    ensure_in_region(principal, job.region_code if job else None, "import")
-    return job  # type: ignore[return-value]
+    return await get_scoped(session, principal, ImportJob, job_id, "import", populate_existing=True)
 
 
 async def list_jobs(session: AsyncSession, principal: Principal, params: PageParams):

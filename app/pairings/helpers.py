@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import pii
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.auth.scoping import ensure_in_region, region_filter
+from app.auth.scoping import ensure_in_region, get_scoped, region_filter
 from app.config import Settings
-from app.errors import Conflict, NotFound, Unprocessable, refusal_error
+from app.errors import Conflict, Unprocessable, refusal_error
 from app.events.service import emit
 from app.kit.dates import today
 from app.kit.pagination import PageParams, paginate
@@ -79,11 +79,7 @@ async def create_helper(session: AsyncSession, settings: Settings, principal: Pr
 
 async def get_helper(session: AsyncSession, principal: Principal, helper_id: uuid.UUID) -> Helper:
     """A helper in the caller's region; 404 otherwise."""
-    helper = await session.get(Helper, helper_id)
-    if helper is None:
-        raise NotFound("helper.not_found", "No such helper.")
-    ensure_in_region(principal, helper.region_code, "helper")
-    return helper
+    return await get_scoped(session, principal, Helper, helper_id, "helper")
 
 
 async def list_helpers(session: AsyncSession, principal: Principal, params: PageParams,

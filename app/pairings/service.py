@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.auth.scoping import in_region, region_filter, region_prefix
+from app.auth.scoping import get_scoped, in_region, region_filter, region_prefix
 from app.auth.user_region import check_pairing_in_user_region
 from app.errors import NotFound, refusal_error
 from app.events.service import emit
@@ -52,11 +52,8 @@ def _refuse(decision: Decision) -> None:
 
 async def _lock_household(session: AsyncSession, principal: Principal,
                           household_id: uuid.UUID) -> Household:
-    household = await session.scalar(select(Household).where(Household.id == household_id)
-                                     .with_for_update())
-    if household is None or not in_region(principal, household.village_code):
-        raise NotFound("household.not_found", "No such household.")
-    return household
+    return await get_scoped(session, principal, Household, household_id, "household",
+                            region="village_code", lock=True)
 
 
 async def _target_region(session: AsyncSession, principal: Principal, code: str,
@@ -146,10 +143,7 @@ def _snapshot(p: Pairing) -> dict:
 
 async def get_pairing(session: AsyncSession, principal: Principal,
                       pairing_id: uuid.UUID) -> Pairing:
-    pairing = await session.get(Pairing, pairing_id)
-    if pairing is None or not in_region(principal, pairing.scope_code):
-        raise NotFound("pairing.not_found", "No such pairing.")
-    return pairing
+    return await get_scoped(session, principal, Pairing, pairing_id, "pairing", region="scope_code")
 
 
 async def end_pairing(session: AsyncSession, principal: Principal, pairing_id: uuid.UUID,
