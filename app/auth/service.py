@@ -119,9 +119,9 @@ def _user_view(user: User) -> dict:
             "helper_id": user.helper_id}
 
 
-async def update_user(session: AsyncSession, principal: Principal, user: User, data) -> User:
-    """Change a user's role, region, scopes or activity (the caller checked If-Match)."""
-    changes = data.model_dump(exclude_unset=True)
+async def _check_user_changes(session: AsyncSession, principal: Principal, changes: dict) -> None:
+    """The changed fields one by one: a known region in the caller's, known scopes, no nulls,
+    a known helper."""
     if "region_code" in changes and changes["region_code"] is not None:
         await _check_region(session, changes["region_code"])
         ensure_in_region(principal, changes["region_code"], "region")
@@ -136,6 +136,12 @@ async def update_user(session: AsyncSession, principal: Principal, user: User, d
                                          "code": "field.null"}])
     if changes.get("helper_id") is not None:
         await _check_helper(session, changes["helper_id"])
+
+
+async def update_user(session: AsyncSession, principal: Principal, user: User, data) -> User:
+    """Change a user's role, region, scopes or activity (the caller checked If-Match)."""
+    changes = data.model_dump(exclude_unset=True)
+    await _check_user_changes(session, principal, changes)
     before = _user_view(user)
     for name, value in changes.items():
         setattr(user, name, value)
