@@ -156,6 +156,41 @@ async def load_poverty_lines(ctx, villages: set[str]) -> None:
         lines[district] = await line_versions(ctx.session, district)
 
 
+def _parsed_ids(data: HouseholdIn, lines, errors: list[RowError]) -> list[ids.ParsedId]:
+    """The members' ID numbers, parsed; an unparsable or repeated one is a row error."""
+    parsed: list[ids.ParsedId] = []
+    seen: dict[str, int] = {}
+    for ln, m in zip(lines, data.members, strict=True):
+        p = parse_member_id(m.id_number, m.joined_on or data.registered_on, ln)
+        if isinstance(p, RowError):
+            errors.append(p)
+            continue
+        if p.number in seen:
+            errors.append(RowError(ln, "id_number", "member.id_number_repeated",
+                                   f"the same ID number is on line {seen[p.number]}",
+                                   ids.mask_id(p.number)))
+        seen.setdefault(p.number, ln)
+        parsed.append(p)
+    return parsed
+
+
+def _net_income(a, first, first_line, errors: list[RowError]) -> Decimal:
+    """The assessment's net income from its parts; a stated one must be the same."""
+    net = (a.wage_income + a.business_income + a.property_income + a.transfer_income
+           - a.production_costs)
+    given = text_of(first, "net_income")
+    if given:
+        try:
+            stated = Decimal(V.money(given))
+        except InvalidOperation:
+            stated = None
+        if stated is None or stated != net:
+            errors.append(RowError(first_line, "net_income", "import.net_income.mismatch",
+                                   f"net income is wage + business + property + transfer − "
+                                   f"production costs = {net}", given))
+    return net
+
+
 class Households(Kind):
     merged_households = "SELECT id FROM stg_household WHERE NOT rejected"
     name = "households"
@@ -252,32 +287,9 @@ class Households(Kind):
         if not shape.ok:
             r = shape.first_refusal
             errors.append(RowError(first_line, "relation", r.code, r.reason.detail))
-        parsed: list[ids.ParsedId] = []
-        seen: dict[str, int] = {}
-        for ln, m in zip(lines, data.members, strict=True):
-            p = parse_member_id(m.id_number, m.joined_on or data.registered_on, ln)
-            if isinstance(p, RowError):
-                errors.append(p)
-                continue
-            if p.number in seen:
-                errors.append(RowError(ln, "id_number", "member.id_number_repeated",
-                                       f"the same ID number is on line {seen[p.number]}",
-                                       ids.mask_id(p.number)))
-            seen.setdefault(p.number, ln)
-            parsed.append(p)
+        parsed = _parsed_ids(data, lines, errors)
         a = data.assessment
-        net = (a.wage_income + a.business_income + a.property_income + a.transfer_income
-               - a.production_costs)
-        given = text_of(first, "net_income")
-        if given:
-            try:
-                stated = Decimal(V.money(given))
-            except InvalidOperation:
-                stated = None
-            if stated is None or stated != net:
-                errors.append(RowError(first_line, "net_income", "import.net_income.mismatch",
-                                       f"net income is wage + business + property + transfer − "
-                                       f"production costs = {net}", given))
+        net = _net_income(a, first, first_line, errors)
         if errors:
             self.reject(errors, lines, why)
             return
