@@ -145,9 +145,6 @@ async def _run(db: Database, ctx: Context, job: ImportJob, path: Path) -> dict:
     await kind.prepare()
     began = time.perf_counter()
     stager = _Stager(ctx, kind)
-    read = 0
-    mapping_for: dict[tuple[str, ...], dict[str, str]] = {}
-    last = time.monotonic()
     if not path.exists():
         raise _Abort("import.file.missing", "the stored file of this job is gone")
     try:
@@ -155,31 +152,7 @@ async def _run(db: Database, ctx: Context, job: ImportJob, path: Path) -> dict:
     except FileError as e:
         raise _Abort(e.code, e.detail) from None
     try:
-        for line, row in iter_rows(source, job.file_format, job.encoding):
-            read += 1
-            if isinstance(row, str):
-                kind.reject([RowError(line, None, "import.row.unreadable", row)])
-                continue
-            keys = tuple(row)
-            mapping = mapping_for.get(keys)
-            if mapping is None:
-                # A header row (CSV, XLSX) must name every required column; JSONL objects may
-                # leave out empty fields, so a missing one is that row's error.
-                mapping = _mapping(kind, keys, check=not mapping_for and job.file_format != "jsonl")
-                if len(mapping_for) < 64:
-                    mapping_for[keys] = mapping
-            # Cells stripped once here; the kinds read them as they come.
-            kind.accept(line, {f: row[h].strip() for h, f in mapping.items()})
-            if kind.pending() >= BATCH:
-                await stager.flush()
-            elif read % 256 == 0:
-                # Let the COPY of the previous batch move on, and the worker's heartbeat go
-                # out (a worker silent too long is taken for dead and its job run again).
-                await asyncio.sleep(0)
-                if time.monotonic() - last > PROGRESS_EVERY:
-                    last = time.monotonic()
-                    await _progress(db, job.id, rows_read=read, rows_rejected=kind.rejected,
-                                    rows_valid=read - kind.rejected)
+        read = await _stage_rows(db, job, kind, stager, source)
     except FileError as e:
         await stager.wait()
         raise _Abort(e.code, e.detail) from None
@@ -212,6 +185,45 @@ async def _run(db: Database, ctx: Context, job: ImportJob, path: Path) -> dict:
             await _timelines(ctx, kind)
     log.info("import_phases", job_id=str(job.id), staged=round(staged - began, 2),
              checked=round(checked - staged, 2), merged=round(time.perf_counter() - checked, 2))
+    return await _conclude(ctx, job, state, code, detail, counts, written)
+
+
+async def _stage_rows(db: Database, job: ImportJob, kind: Kind, stager: _Stager, source) -> int:
+    """Read the file row by row into the kind, staging a batch at a time; the rows read."""
+    read = 0
+    mapping_for: dict[tuple[str, ...], dict[str, str]] = {}
+    last = time.monotonic()
+    for line, row in iter_rows(source, job.file_format, job.encoding):
+        read += 1
+        if isinstance(row, str):
+            kind.reject([RowError(line, None, "import.row.unreadable", row)])
+            continue
+        keys = tuple(row)
+        mapping = mapping_for.get(keys)
+        if mapping is None:
+            # A header row (CSV, XLSX) must name every required column; JSONL objects may
+            # leave out empty fields, so a missing one is that row's error.
+            mapping = _mapping(kind, keys, check=not mapping_for and job.file_format != "jsonl")
+            if len(mapping_for) < 64:
+                mapping_for[keys] = mapping
+        # Cells stripped once here; the kinds read them as they come.
+        kind.accept(line, {f: row[h].strip() for h, f in mapping.items()})
+        if kind.pending() >= BATCH:
+            await stager.flush()
+        elif read % 256 == 0:
+            # Let the COPY of the previous batch move on, and the worker's heartbeat go
+            # out (a worker silent too long is taken for dead and its job run again).
+            await asyncio.sleep(0)
+            if time.monotonic() - last > PROGRESS_EVERY:
+                last = time.monotonic()
+                await _progress(db, job.id, rows_read=read, rows_rejected=kind.rejected,
+                                rows_valid=read - kind.rejected)
+    return read
+
+
+async def _conclude(ctx: Context, job: ImportJob, state: str, code: str | None,
+                    detail: str | None, counts: dict, written: dict[str, int]) -> dict:
+    """The audit row, the event of a real import, and the job's final values."""
     summary = {"kind": job.kind, "file_name": job.file_name, "file_hash": job.file_hash,
                "dry_run": job.dry_run, "on_error": job.on_error, **counts, "written": written,
                "state": state}
