@@ -88,6 +88,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     for router in ROUTERS:
         app.include_router(router)
 
+    _install_openapi(app)
+    return app
+
+
+def _install_openapi(app: FastAPI) -> None:
+    """The served document: the problem schema, the bearer and OAuth2 schemes, problem+json
+    validation errors and the HTTP conventions of every operation."""
     original = app.openapi
 
     def openapi() -> dict:
@@ -122,4 +129,3 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    return app
