@@ -72,7 +72,7 @@ class Node:
     children: tuple[Any, ...]
 
 
-def _value(attr: str, kind: str, raw: Any) -> Any:
+def _value(attr: str, kind: str, raw: Any) -> Any:  # noqa: C901
     bad = QueryError(f"{raw!r} is not a valid value for {attr}")
     if kind in ("int", "number"):
         if isinstance(raw, bool):
