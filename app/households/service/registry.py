@@ -90,15 +90,9 @@ def evaluate_register(assessment: AssessmentFacts | None, line, persons: int,
                       {"poverty_line": line_version(line)})
 
 
-async def register_household(session: AsyncSession, settings: Settings, principal: Principal,
-                             data) -> HouseholdOut:
-    """R6/R1 (二, 八): register a household with members, causes and an income assessment."""
-    await _village(session, principal, data.village_code)
-    check_causes(data.causes, ["body", "causes"])
-    shape = check_heads(m.relation for m in data.members)
-    if not shape.ok:
-        r = shape.first_refusal
-        raise field_error(["body", "members"], r.code, r.reason.detail)
+async def _member_numbers(session: AsyncSession, settings: Settings, principal: Principal, data):
+    """The members' ID numbers, parsed, each given once and held by no current member; with
+    their keyed hashes (hash -> number)."""
     parsed, seen = [], {}
     for i, m in enumerate(data.members):
         loc = ["body", "members", i, "id_number"]
@@ -114,6 +108,19 @@ async def register_household(session: AsyncSession, settings: Settings, principa
         await ensure_number_free(session, p.number, h, ["body", "members", i, "id_number"],
                                  principal)
         hashes[h] = p.number
+    return parsed, hashes
+
+
+async def register_household(session: AsyncSession, settings: Settings, principal: Principal,
+                             data) -> HouseholdOut:
+    """R6/R1 (二, 八): register a household with members, causes and an income assessment."""
+    await _village(session, principal, data.village_code)
+    check_causes(data.causes, ["body", "causes"])
+    shape = check_heads(m.relation for m in data.members)
+    if not shape.ok:
+        r = shape.first_refusal
+        raise field_error(["body", "members"], r.code, r.reason.detail)
+    parsed, hashes = await _member_numbers(session, settings, principal, data)
     a = data.assessment
     assessed_on = a.assessed_on or default_assessed_on(a.year)
     facts = AssessmentFacts(id=None, year=a.year, assessed_on=assessed_on, version=1,
