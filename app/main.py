@@ -23,10 +23,8 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
-    settings = settings or get_settings()
-    configure_logging(settings.log_json)
-    timelines.install()  # commits write the timelines of the facts they change
+def _lifespan(settings: Settings, db: Database | None):
+    """Startup and shutdown: the database (unless given), the key check, the background tasks."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -54,6 +52,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             if db is None:
                 await app.state.db.dispose()
 
+    return lifespan
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_json)
+    timelines.install()  # commits write the timelines of the facts they change
+
     # /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline package (no
     # CDN: the intranets the registry runs on reach none).
     app = FastAPIOffline(
@@ -62,7 +68,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         title="Xiaokang",
         version=__version__,
         summary="System of record of Taizhou's poverty-relief programme (泰發〔2016〕5號).",
-        lifespan=lifespan,
+        lifespan=_lifespan(settings, db),
         generate_unique_id_function=_operation_id,
     )
     from app import keyfiles
