@@ -143,7 +143,21 @@ def build(households: int, work: Path) -> tuple[str, str]:
             raise SystemExit(f"{kind} import failed: {out}")
     print(f"database {name}: {households:,} households, {n:,} members imported "
           f"(timelines included) in {time.perf_counter() - t:.1f} s")
+    asyncio.run(_analyze(url))
     return name, url
+
+
+async def _analyze(url: str) -> None:
+    """Statistics for the planner, as autovacuum gathers them soon after a large load (a server
+    may run with autovacuum off, and the import analyzes only the tables it rebuilds): the app
+    and the bare handler then plan the same reads on the same statistics."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
 
 
 async def _token(base: str, url: str, work: Path) -> str:
@@ -158,9 +172,15 @@ async def _token(base: str, url: str, work: Path) -> str:
     db = Database.from_settings(settings)
     try:
         async with db.sessionmaker() as s:
-            await create_user(s, None, UserIn(username="bench", password="a long bench password",
-                                              role="admin", region_code=CITY), settings)
-            await s.commit()
+            from sqlalchemy import select
+
+            from app.models.accounts import User
+
+            if await s.scalar(select(User.id).where(User.username == "bench")) is None:
+                await create_user(s, None, UserIn(username="bench",
+                                                  password="a long bench password",
+                                                  role="admin", region_code=CITY), settings)
+                await s.commit()
     finally:
         await db.dispose()
     async with httpx.AsyncClient(base_url=base) as c:
@@ -378,10 +398,21 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=8.0, help="load per path and server")
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    ap.add_argument("--reuse", nargs=2, metavar=("DATABASE", "DIR"),
+                    help="a database and data directory kept by an earlier --keep run")
     args = ap.parse_args()
     random.seed(7)
-    work = Path(tempfile.mkdtemp(prefix="xk_read_bench_"))
-    name, url = build(args.households, work)
+    if args.reuse:
+        from bench.import_bench import _server_url
+
+        name, work = args.reuse[0], Path(args.reuse[1])
+        url = _server_url().set(database=name).render_as_string(hide_password=False)
+        args.keep = True
+    else:
+        work = Path(tempfile.mkdtemp(prefix="xk_read_bench_"))
+        name, url = build(args.households, work)
+        if args.keep:
+            print(f"kept: --reuse {name} {work}")
     try:
         figures = asyncio.run(run(args, name, url, work))
     finally:
