@@ -39,7 +39,7 @@ WRITE = Depends(require("households:write"))
 LIFECYCLE = Depends(require("households:lifecycle"))
 
 
-def settings_of(request: Request) -> Settings:
+async def settings_of(request: Request) -> Settings:
     return request.app.state.settings
 
 

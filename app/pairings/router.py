@@ -23,7 +23,7 @@ pairings_router = APIRouter(prefix="/api/v1/pairings", tags=["pairings"], respon
 Session = Depends(session_dependency, scope="function")
 
 
-def settings_of(request: Request) -> Settings:
+async def settings_of(request: Request) -> Settings:
     return request.app.state.settings
 
 
