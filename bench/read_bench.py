@@ -366,7 +366,7 @@ async def run(args, name: str, url: str, work: Path) -> dict:
                                                       None), secs, conns)
         print(f"event feed       app {feed_app['rps'] * 500:,.0f} events/s | bare "
               f"{feed_bare['rps'] * 500:,.0f} events/s")
-        reports = await _report_times(app_base, auth, url)
+        reports = {} if args.no_reports else await _report_times(app_base, auth, url)
         for k, v in reports.items():
             print(f"report {k:20} {v['seconds']:.3f} s (HTTP {v['status']}) vs plain "
                   f"{v['plain_seconds']:.3f} s: {v['ratio']:.1f}x")
@@ -398,6 +398,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=8.0, help="load per path and server")
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    ap.add_argument("--no-reports", action="store_true",
+                    help="skip the whole-city reports (reports_worst_ratio is then null)")
     ap.add_argument("--reuse", nargs=2, metavar=("DATABASE", "DIR"),
                     help="a database and data directory kept by an earlier --keep run")
     args = ap.parse_args()
