@@ -9,6 +9,11 @@ and a bare handler (below) on loopback, drives both with the same load generator
 the first and a deep page of the list (`status=registered`, `as_of`), entitlements, person lookup;
 the event feed in pages of 500; each report of the whole city once against one plain SQL
 aggregate of the same rows. The last line is one JSON object. Not part of the test suite.
+
+The app runs as deployed (docker-compose.yml): JSON logs (to `app.log` in the bench's data
+directory) and a pool of 20 connections. The database is analyzed after the import, as
+autovacuum would. `--keep` keeps the database and `--reuse DATABASE DIR` measures it again
+without building it; `--no-reports` skips the reports.
 """
 
 from __future__ import annotations
@@ -190,12 +195,14 @@ async def _token(base: str, url: str, work: Path) -> str:
         return r.json()["access_token"]
 
 
-def _serve(target: str, port: int, env: dict, factory: bool) -> subprocess.Popen:
+def _serve(target: str, port: int, env: dict, factory: bool,
+           log: Path | None = None) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
            "--log-level", "warning", "--no-access-log"]
     if factory:
         cmd.append("--factory")
-    return subprocess.Popen(cmd, cwd=ROOT, env=env)
+    out = open(log, "ab") if log else None  # the server's own log file
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out)
 
 
 async def _wait(base: str, path: str) -> None:
@@ -262,9 +269,11 @@ async def _samples(url: str) -> dict:
         encs = [r[0] for r in await conn.fetch(
             "SELECT id_number_enc FROM household_member WHERE left_on IS NULL "
             "ORDER BY random() LIMIT 2000")]
+        households = await conn.fetchval("SELECT count(*) FROM household")
     finally:
         await conn.close()
-    return {"hids": [str(h) for h in hids], "deep": str(deep) if deep else None, "encs": encs}
+    return {"hids": [str(h) for h in hids], "deep": str(deep) if deep else None, "encs": encs,
+            "households": households}
 
 
 async def _report_times(app_base: str, headers: dict, url: str) -> dict:
@@ -314,10 +323,12 @@ async def run(args, name: str, url: str, work: Path) -> dict:
 
     env = {**os.environ, "DATABASE_URL": url, "XIAOKANG_DATA_DIR": str(work),
            "BENCH_DSN": url.replace("postgresql+asyncpg", "postgresql"),
-           "XIAOKANG_LOG_JSON": "false"}
+           # as deployed (docker-compose.yml): JSON logs, a pool of 20 (more than the load's
+           # connections, as the bare handler's pool of 16: no connection opened per request)
+           "XIAOKANG_LOG_JSON": "true", "XIAOKANG_POOL_SIZE": "20"}
     app_port, bare_port = _free_port(), _free_port()
     app_base, bare_base = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}"
-    servers = [_serve("app.main:create_app", app_port, env, True),
+    servers = [_serve("app.main:create_app", app_port, env, True, work / "app.log"),
                _serve("bench.read_bench:bare_app", bare_port, env, True)]
     try:
         await _wait(app_base, "/healthz")
@@ -372,7 +383,7 @@ async def run(args, name: str, url: str, work: Path) -> dict:
                   f"{v['plain_seconds']:.3f} s: {v['ratio']:.1f}x")
         worst = max((v["ratio"] for v in reports.values() if v["ratio"]), default=None)
         return {
-            "households": args.households,
+            "households": s["households"],
             "household_get_ratio": round(results["household_get"]["ratio"], 3),
             "household_get_p99_ms": round(results["household_get"]["app"]["p99_ms"], 1),
             "list_first_page_ratio": round(results["list_first_page"]["ratio"], 3),
