@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".data")
     pool_size: int = 10
     max_overflow: int = 5
+    # A pooled connection older than this is closed and replaced (no per-checkout ping).
+    pool_recycle_seconds: int = 1800
 
     # Tokens (app/auth/tokens.py). A PEM private key (EC P-256) or one generated into data_dir.
     jwt_private_key: SecretStr | None = None

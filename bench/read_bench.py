@@ -9,6 +9,11 @@ and a bare handler (below) on loopback, drives both with the same load generator
 the first and a deep page of the list (`status=registered`, `as_of`), entitlements, person lookup;
 the event feed in pages of 500; each report of the whole city once against one plain SQL
 aggregate of the same rows. The last line is one JSON object. Not part of the test suite.
+
+The app runs as deployed (docker-compose.yml): JSON logs (to `app.log` in the bench's data
+directory) and a pool of 20 connections. The database is analyzed after the import, as
+autovacuum would. `--keep` keeps the database and `--reuse DATABASE DIR` measures it again
+without building it; `--no-reports` skips the reports.
 """
 
 from __future__ import annotations
@@ -143,7 +148,21 @@ def build(households: int, work: Path) -> tuple[str, str]:
             raise SystemExit(f"{kind} import failed: {out}")
     print(f"database {name}: {households:,} households, {n:,} members imported "
           f"(timelines included) in {time.perf_counter() - t:.1f} s")
+    asyncio.run(_analyze(url))
     return name, url
+
+
+async def _analyze(url: str) -> None:
+    """Statistics for the planner, as autovacuum gathers them soon after a large load (a server
+    may run with autovacuum off, and the import analyzes only the tables it rebuilds): the app
+    and the bare handler then plan the same reads on the same statistics."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
 
 
 async def _token(base: str, url: str, work: Path) -> str:
@@ -158,9 +177,15 @@ async def _token(base: str, url: str, work: Path) -> str:
     db = Database.from_settings(settings)
     try:
         async with db.sessionmaker() as s:
-            await create_user(s, None, UserIn(username="bench", password="a long bench password",
-                                              role="admin", region_code=CITY), settings)
-            await s.commit()
+            from sqlalchemy import select
+
+            from app.models.accounts import User
+
+            if await s.scalar(select(User.id).where(User.username == "bench")) is None:
+                await create_user(s, None, UserIn(username="bench",
+                                                  password="a long bench password",
+                                                  role="admin", region_code=CITY), settings)
+                await s.commit()
     finally:
         await db.dispose()
     async with httpx.AsyncClient(base_url=base) as c:
@@ -170,12 +195,14 @@ async def _token(base: str, url: str, work: Path) -> str:
         return r.json()["access_token"]
 
 
-def _serve(target: str, port: int, env: dict, factory: bool) -> subprocess.Popen:
+def _serve(target: str, port: int, env: dict, factory: bool,
+           log: Path | None = None) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
            "--log-level", "warning", "--no-access-log"]
     if factory:
         cmd.append("--factory")
-    return subprocess.Popen(cmd, cwd=ROOT, env=env)
+    out = open(log, "ab") if log else None  # the server's own log file
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out)
 
 
 async def _wait(base: str, path: str) -> None:
@@ -242,9 +269,11 @@ async def _samples(url: str) -> dict:
         encs = [r[0] for r in await conn.fetch(
             "SELECT id_number_enc FROM household_member WHERE left_on IS NULL "
             "ORDER BY random() LIMIT 2000")]
+        households = await conn.fetchval("SELECT count(*) FROM household")
     finally:
         await conn.close()
-    return {"hids": [str(h) for h in hids], "deep": str(deep) if deep else None, "encs": encs}
+    return {"hids": [str(h) for h in hids], "deep": str(deep) if deep else None, "encs": encs,
+            "households": households}
 
 
 async def _report_times(app_base: str, headers: dict, url: str) -> dict:
@@ -294,10 +323,12 @@ async def run(args, name: str, url: str, work: Path) -> dict:
 
     env = {**os.environ, "DATABASE_URL": url, "XIAOKANG_DATA_DIR": str(work),
            "BENCH_DSN": url.replace("postgresql+asyncpg", "postgresql"),
-           "XIAOKANG_LOG_JSON": "false"}
+           # as deployed (docker-compose.yml): JSON logs, a pool of 20 (more than the load's
+           # connections, as the bare handler's pool of 16: no connection opened per request)
+           "XIAOKANG_LOG_JSON": "true", "XIAOKANG_POOL_SIZE": "20"}
     app_port, bare_port = _free_port(), _free_port()
     app_base, bare_base = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}"
-    servers = [_serve("app.main:create_app", app_port, env, True),
+    servers = [_serve("app.main:create_app", app_port, env, True, work / "app.log"),
                _serve("bench.read_bench:bare_app", bare_port, env, True)]
     try:
         await _wait(app_base, "/healthz")
@@ -346,13 +377,13 @@ async def run(args, name: str, url: str, work: Path) -> dict:
                                                       None), secs, conns)
         print(f"event feed       app {feed_app['rps'] * 500:,.0f} events/s | bare "
               f"{feed_bare['rps'] * 500:,.0f} events/s")
-        reports = await _report_times(app_base, auth, url)
+        reports = {} if args.no_reports else await _report_times(app_base, auth, url)
         for k, v in reports.items():
             print(f"report {k:20} {v['seconds']:.3f} s (HTTP {v['status']}) vs plain "
                   f"{v['plain_seconds']:.3f} s: {v['ratio']:.1f}x")
         worst = max((v["ratio"] for v in reports.values() if v["ratio"]), default=None)
         return {
-            "households": args.households,
+            "households": s["households"],
             "household_get_ratio": round(results["household_get"]["ratio"], 3),
             "household_get_p99_ms": round(results["household_get"]["app"]["p99_ms"], 1),
             "list_first_page_ratio": round(results["list_first_page"]["ratio"], 3),
@@ -378,10 +409,23 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=8.0, help="load per path and server")
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    ap.add_argument("--no-reports", action="store_true",
+                    help="skip the whole-city reports (reports_worst_ratio is then null)")
+    ap.add_argument("--reuse", nargs=2, metavar=("DATABASE", "DIR"),
+                    help="a database and data directory kept by an earlier --keep run")
     args = ap.parse_args()
     random.seed(7)
-    work = Path(tempfile.mkdtemp(prefix="xk_read_bench_"))
-    name, url = build(args.households, work)
+    if args.reuse:
+        from bench.import_bench import _server_url
+
+        name, work = args.reuse[0], Path(args.reuse[1])
+        url = _server_url().set(database=name).render_as_string(hide_password=False)
+        args.keep = True
+    else:
+        work = Path(tempfile.mkdtemp(prefix="xk_read_bench_"))
+        name, url = build(args.households, work)
+        if args.keep:
+            print(f"kept: --reuse {name} {work}")
     try:
         figures = asyncio.run(run(args, name, url, work))
     finally:

@@ -5,6 +5,12 @@ token with `alg: none`, an HS256 token keyed with the public key, or a token mis
 refused; an `iat` more than the allowed clock skew in the future is refused too. The key pair
 comes from settings or is generated once into the data directory (mode 600), and is parsed once:
 verifying a token never re-reads a PEM.
+
+A token's signature is checked once per process: the claims of a token that passed every check
+are kept (a bounded map keyed by the token itself), and a later request with the same token
+only has its times checked again (exp, and iat against the clock skew). A token is immutable,
+so what its signature proved stays proved; revocation is the account check's business
+(app/auth/liveness.py), never the signature's.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from app.config import Settings, reveal
 ALGORITHM = "ES256"
 ALGORITHMS = [ALGORITHM]  # pinned: nothing else is ever accepted
 REQUIRED_CLAIMS = ("iss", "aud", "sub", "exp", "iat", "jti")
+VERIFIED_CACHE_ENTRIES = 4096
 
 
 class TokenError(Exception):
@@ -83,6 +90,7 @@ class TokenService:
         # Parsed once: python-jose re-parses a PEM string on every call, a Key object it uses.
         self._signing_key = jwk.construct(self.keys.private_pem, ALGORITHM)
         self._verifying_key = jwk.construct(self.keys.public_pem, ALGORITHM)
+        self._verified: dict[str, dict[str, Any]] = {}
 
     def issue(self, subject: str, claims: dict[str, Any], ttl_seconds: int | None = None,
               now: datetime | None = None) -> tuple[str, int]:
@@ -104,6 +112,29 @@ class TokenService:
 
     def verify(self, token: str) -> dict[str, Any]:
         """The claims of a token we signed, or TokenError with a stable code."""
+        known = self._verified.get(token)
+        if known is not None:
+            self._check_times(known)
+            return dict(known)
+        claims = self._verify_fully(token)
+        if len(self._verified) >= VERIFIED_CACHE_ENTRIES:
+            now = time.time()
+            self._verified = {t: c for t, c in self._verified.items() if c["exp"] > now}
+            if len(self._verified) >= VERIFIED_CACHE_ENTRIES:
+                self._verified.clear()
+        self._verified[token] = claims
+        return dict(claims)
+
+    def _check_times(self, claims: dict[str, Any]) -> None:
+        """What can change for a token already verified: it expires (exp, no leeway, as
+        python-jose checks it), and an iat ahead of the clock is refused."""
+        now = time.time()
+        if claims["exp"] < int(now):
+            raise TokenError("auth.token_expired", "The token has expired.")
+        if claims["iat"] > now + self.settings.token_clock_skew_seconds:
+            raise TokenError("auth.bad_claims", "The token was issued in the future (iat).")
+
+    def _verify_fully(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except JWTError as e:
@@ -111,7 +142,8 @@ class TokenService:
         if header.get("alg") not in ALGORITHMS:
             raise TokenError("auth.bad_algorithm", "The token is not signed with ES256.")
         try:
-            # The signature first, on its own: whatever fails after it is the claims' fault.
+            # The signature first, on its own (and only once): whatever fails after it is the
+            # claims' fault.
             jws.verify(token, self._verifying_key, ALGORITHMS)
         except JWSError as e:
             raise TokenError("auth.bad_signature", "The token's signature is not valid.") from e
@@ -125,7 +157,8 @@ class TokenService:
                 options={
                     "require_iss": True, "require_aud": True, "require_sub": True,
                     "require_exp": True, "require_iat": True, "require_jti": True,
-                    "verify_signature": True, "verify_aud": True, "verify_iss": True,
+                    # verified just above: decoding checks the claims, not the signature again
+                    "verify_signature": False, "verify_aud": True, "verify_iss": True,
                     "verify_exp": True, "verify_iat": True, "verify_sub": True,
                     "verify_jti": True, "leeway": 0,
                 },
@@ -140,8 +173,9 @@ class TokenService:
         iat = claims["iat"]
         if not isinstance(iat, int) or isinstance(iat, bool):
             raise TokenError("auth.bad_claims", "The token's iat is not a number of seconds.")
-        if iat > time.time() + self.settings.token_clock_skew_seconds:
-            raise TokenError("auth.bad_claims", "The token was issued in the future (iat).")
+        if not isinstance(claims["exp"], int | float) or isinstance(claims["exp"], bool):
+            raise TokenError("auth.bad_claims", "The token's exp is not a number of seconds.")
+        self._check_times(claims)
         return claims
 
     def jwks(self) -> dict[str, Any]:

@@ -27,7 +27,7 @@ async def read_session_dependency(request: Request,
         yield session
 
 
-def settings_of(request: Request) -> Settings:
+async def settings_of(request: Request) -> Settings:
     return request.app.state.settings
 
 

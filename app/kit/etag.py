@@ -62,14 +62,14 @@ def require_if_match(request: Request, version: int) -> None:
                                  headers={"ETag": etag_of(version)})
 
 
-def _if_match_header(if_match: str | None = Header(
+async def _if_match_header(if_match: str | None = Header(
         None, alias="If-Match",
         description="the ETag you read (strong comparison; `*` for any version). Without it "
                     "428, when it names another version 412.")) -> None:
     return None
 
 
-def _if_none_match_header(if_none_match: str | None = Header(
+async def _if_none_match_header(if_none_match: str | None = Header(
         None, alias="If-None-Match",
         description="an ETag you hold: 304 Not Modified when it is still current")) -> None:
     return None

@@ -29,7 +29,7 @@ class PageParams:
     cursor: str | None
 
 
-def page_params(
+async def page_params(
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="page size (max 500)"),
     cursor: str | None = Query(None, description="next_cursor of the previous page"),
 ) -> PageParams:

@@ -2,8 +2,9 @@
 
 The rules wrote the answers (app/policy/timeline.py, stored by app.timelines in the same
 transaction as the facts); these reads only look them up: one statement for the household with
-its segment and the assessment in force, one for its members with theirs. Stored reasons carry
-`{on}` and `{age}`, put back by `render`.
+its segment, the assessment in force and its members with theirs (`household_with_members`), or
+the household and its members apart. Stored reasons carry `{on}` and `{age}`, put back by
+`render`.
 """
 
 from __future__ import annotations
@@ -91,6 +92,32 @@ async def member_segments(session: AsyncSession, household_id: uuid.UUID, on: da
     if only_member is not None:
         stmt = stmt.where(HouseholdMember.id == only_member)
     return list((await session.execute(stmt)).all())
+
+
+async def household_with_members(session: AsyncSession, principal: Principal,
+                                 household_id: uuid.UUID, on: date, *,
+                                 only_member: uuid.UUID | None = None) -> tuple[Segment, list]:
+    """`segment` and `member_segments` in one statement: the household (404 outside the
+    caller's view) with its answers and assessment on `on`, and its members (record order, or
+    just `only_member`) with their segments, one row per member."""
+    t, p, m = HouseholdTimeline, PersonTimeline, HouseholdMember
+    members_of = m.household_id == Household.id
+    if only_member is not None:
+        members_of = and_(members_of, m.id == only_member)
+    rows = (await session.execute(
+        select(Household, t, HouseholdAssessment, m, p)
+        .outerjoin(t, and_(t.household_id == Household.id, t.valid.contains(on)))
+        .outerjoin(HouseholdAssessment, HouseholdAssessment.id == t.assessment_id)
+        .outerjoin(m, members_of)
+        .outerjoin(p, and_(p.person_id == m.id, p.valid.contains(on)))
+        .where(Household.id == household_id)
+        .order_by(m.joined_on, m.relation, m.id))).all()
+    first = rows[0] if rows else None
+    ensure_household_visible(principal, household_id, first[0].village_code if first else None)
+    if first[1] is None:
+        raise TimelineMissing(household_id)
+    return (Segment(first[0], first[1], first[2]),
+            [(r[3], r[4]) for r in rows if r[3] is not None])
 
 
 def render_person(p: PersonTimeline | None, on: date) -> list[dict]:

@@ -20,8 +20,7 @@ from app.households.service.members import membership_on, memberships_by_number
 async def household_entitlements(session: AsyncSession, principal: Principal,
                                  household_id: uuid.UUID, on: date) -> EntitlementsOut:
     """Every catalogue code for every member on `on` and the household, with reasons."""
-    seg = await answers.segment(session, principal, household_id, on)
-    members = await answers.member_segments(session, household_id, on)
+    seg, members = await answers.household_with_members(session, principal, household_id, on)
     return EntitlementsOut.model_validate(answers.entitlements_answer(seg, members, on))
 
 
@@ -34,8 +33,8 @@ async def lookup_person(session: AsyncSession, settings: Settings, principal: Pr
                                                        parsed.number), on)
     if member is None:
         raise NotFound("person.not_found", "No household in your region holds this ID number.")
-    seg = await answers.segment(session, principal, member.household_id, on)
-    rows = await answers.member_segments(session, member.household_id, on, only_member=member.id)
+    seg, rows = await answers.household_with_members(session, principal, member.household_id, on,
+                                                     only_member=member.id)
     _m, p = rows[0]
     items = [EntitlementOut.model_validate(i) for i in answers.render_person(p, on)]
     person = (await present_members(session, settings, principal, seg.household,

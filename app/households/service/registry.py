@@ -20,6 +20,7 @@ from app.auth.scoping import (
     region_prefix,
 )
 from app.config import Settings
+from app.db import plan_each_time
 from app.decisions.record import Evaluation, line_version, record_decision
 from app.errors import refusal_error
 from app.events.service import emit
@@ -178,10 +179,9 @@ async def register_household(session: AsyncSession, settings: Settings, principa
 async def household_out(session: AsyncSession, settings: Settings, principal: Principal,
                         household_id: uuid.UUID, on: date) -> HouseholdOut:
     """The household answer as of `on` (status, support type, members, retention), read from
-    its timeline: two statements, and one audit row when ID numbers are shown unmasked."""
-    seg = await answers.segment(session, principal, household_id, on)
+    its timeline: one statement, and one audit row when ID numbers are shown unmasked."""
+    seg, rows = await answers.household_with_members(session, principal, household_id, on)
     h, t = seg.household, seg.timeline
-    rows = await answers.member_segments(session, household_id, on)
     members = await present_members(
         session, settings, principal, h, [(m, answers.attributes_of(p.attributes if p else None))
                                           for m, p in rows], on)
@@ -256,6 +256,7 @@ async def list_households(session: AsyncSession, principal: Principal, params: P
         stmt = stmt.where(t.status == status)
     if support_type:
         stmt = stmt.where(t.support_type == support_type)
+    await plan_each_time(session)  # the prefix, date and status decide the plan
     rows, cursor = await paginate(session, stmt, [Household.id], params, scalars=False)
     items = [HouseholdItem(id=r.id, village_code=r.village_code, group=r.group_name,
                            registered_on=r.registered_on, status=r.status,
