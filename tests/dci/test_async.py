@@ -28,6 +28,15 @@ async def deliver(app, db) -> int:
         return await deliver_due(db, http, app.state.settings)
 
 
+async def deliver_all(app, db) -> int:
+    """Passes of the outbox until nothing is left (each page after the first of an asynchronous
+    search is queued when the search runs)."""
+    total = 0
+    while sent := await deliver(app, db):
+        total += sent
+    return total
+
+
 def acked(resp) -> str:
     assert resp.status_code == 200, resp.text
     message = resp.json()["message"]
@@ -43,7 +52,7 @@ async def test_async_search_posts_signed_pages_to_on_search(client, admin, app, 
     body = dept.search(ALL)
     correlation = acked(await client.post("/dci/registry/search", headers=dept.auth, json=body))
     assert callbacks.received == []  # nothing is sent inside the request
-    assert await deliver(app, db) == 2
+    assert await deliver_all(app, db) == 2
     pages = callbacks.at("/registry/on-search")
     assert len(pages) == 2
     for page in pages:
@@ -68,6 +77,38 @@ async def test_async_search_posts_signed_pages_to_on_search(client, admin, app, 
     txn = r.json()["message"]["txnstatus_response"]["txn_status"]
     assert txn["status"] == "succ" and txn["pages_delivered"] == 2 and txn["records"] == 3
     assert len(txn["search_response"]) == 2
+
+
+async def sync_status(client, dept, correlation: str) -> dict:
+    status = dept.envelope("txn-status", {"transaction_id": "t-status", "txnstatus_request": {
+        "reference_id": "s-1", "txn_type": "search", "attribute_type": "correlation_id",
+        "attribute_value": correlation}})
+    r = await client.post("/dci/registry/sync/txn/status", headers=dept.auth, json=status)
+    assert r.status_code == 200, r.text
+    return r.json()["message"]["txnstatus_response"]["txn_status"]
+
+
+async def test_an_async_search_runs_after_its_ack_pending_until_its_pages_are_delivered(
+        client, admin, app, db, callbacks, register_department, jwks):
+    dept = await register_department(callback=callbacks.base)
+    correlation = acked(await client.post("/dci/registry/search", headers=dept.auth,
+                                          json=dept.search(ALL)))
+    pending = await sync_status(client, dept, correlation)
+    assert (pending["status"], pending["pages"], pending["search_response"]) == ("pdng", 0, [])
+    audit = await client.get("/api/v1/audit", headers=admin, params={"action": "dci.search"})
+    assert audit.json()["items"] == []  # nothing searched yet
+    late = await register_household(client, admin, V)  # registered after the ACK: found
+    assert await deliver_all(app, db) == 1
+    [page] = callbacks.at("/registry/on-search")
+    verify_registry(page, jwks)
+    [item] = page["message"]["search_response"]
+    assert [g["@id"] for g in item["data"]["reg_records"]] == [
+        f"urn:xiaokang:household:{late['id']}"]
+    done = await sync_status(client, dept, correlation)
+    assert (done["status"], done["records"], done["pages_delivered"]) == ("succ", 1, 1)
+    audit = await client.get("/api/v1/audit", headers=admin, params={"action": "dci.search"})
+    [row] = audit.json()["items"]
+    assert row["after"]["records"] == 1 and row["after"]["mode"] == "async"
 
 
 async def test_async_txn_status_is_posted_to_txn_on_status(client, app, db, callbacks,
