@@ -150,8 +150,10 @@ async def deliver(session: AsyncSession, hook: Webhook, event: Event, settings: 
     None when it means nothing to it (the cursor moves on)."""
     sender_id = hook.owner.removeprefix("dci:")
     sender = await session.scalar(select(DciSender).where(DciSender.sender_id == sender_id))
-    if sender is None or not sender.active or not sender.callback_uri:
+    if sender is None:
         return None
+    if not sender.active or not sender.callback_uri:  # held, never skipped (app.dci.senders)
+        return False, None, "the sender is disabled or has no callback URI"
     if event.type == CALLBACK_EVENT:
         if event.payload.get("sender_id") != sender_id:
             return None

@@ -111,6 +111,25 @@ async def test_an_async_search_runs_after_its_ack_pending_until_its_pages_are_de
     assert row["after"]["records"] == 1 and row["after"]["mode"] == "async"
 
 
+async def test_callbacks_of_a_disabled_sender_wait_and_are_delivered_once_it_is_enabled(
+        client, admin, app, db, callbacks, register_department):
+    dept = await register_department(callback=callbacks.base)
+    await register_household(client, admin, V)
+    acked(await client.post("/dci/registry/search", headers=dept.auth, json=dept.search(ALL)))
+    sender = f"/api/v1/dci/senders/{dept.sender_id}"
+
+    async def patch(**change):
+        tag = (await client.get(sender, headers=admin)).headers["etag"]
+        r = await client.patch(sender, headers=admin | {"If-Match": tag}, json=change)
+        assert r.status_code == 200, r.text
+
+    await patch(active=False)
+    assert await deliver_all(app, db) == 0 and callbacks.received == []
+    await patch(active=True)
+    assert await deliver_all(app, db) == 1
+    assert len(callbacks.at("/registry/on-search")) == 1
+
+
 async def test_async_txn_status_is_posted_to_txn_on_status(client, app, db, callbacks,
                                                           register_department, jwks):
     dept = await register_department(callback=callbacks.base)
