@@ -138,10 +138,10 @@ async def dci_subscribe(request: Request, session: AsyncSession = Session) -> JS
 
 
 @router.post("/registry/unsubscribe", name="dci_unsubscribe",
-             **_doc("unsubscribe", "signed {signature, header, message: UnSubscribeResponse}"))
+             **_doc("unsubscribe",
+                    "ACK; UnSubscribeResponse POSTed to {callback}/registry/on-unsubscribe"))
 async def dci_unsubscribe(request: Request, session: AsyncSession = Session) -> JSONResponse:
-    """End subscriptions by their codes."""
+    """End subscriptions by their codes; the answer goes to the sender's on-unsubscribe."""
     env = await open_envelope(request, session, "dci:subscribe", "unsubscribe")
-    settings = request.app.state.settings
-    message = await service.unsubscribe(session, settings, env)
-    return JSONResponse(envelope(settings, env.sender.sender_id, "on-unsubscribe", message))
+    return JSONResponse(ack("ACK", await service.unsubscribe(
+        session, request.app.state.settings, env)))

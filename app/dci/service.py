@@ -272,29 +272,46 @@ async def subscribe(session: AsyncSession, settings: Settings, env: Envelope) ->
     return str(txn.id)
 
 
-async def unsubscribe(session: AsyncSession, settings: Settings, env: Envelope) -> dict:
-    """End subscriptions by code (synchronously answered: the UnSubscribeResponse)."""
-    codes = env.message.get("subscription_codes")
-    check_count(env.header, codes)
-    txn = _txn(env, "unsubscribe", "sync", [])
+async def unsubscribe(session: AsyncSession, settings: Settings, env: Envelope) -> str:
+    """ACK; the subscriptions named end now, and the UnSubscribeResponse is POSTed, signed, to
+    {callback}/registry/on-unsubscribe through the outbox (after every notification already
+    queued for them). A code of no subscription of this sender is `rjct.subscription_code
+    .invalid`; one ended before, `rjct.event.already_unsubscribed`."""
+    _require_callback(env)
+    codes = [str(c) for c in check_count(env.header, env.message.get("subscription_codes"))]
+    txn = _txn(env, "unsubscribe", "async", [])
     session.add(txn)
     subs = {s.code: s for s in (await session.scalars(select(DciSubscription).where(
         DciSubscription.sender_id == env.sender.sender_id,
-        DciSubscription.code.in_([str(c) for c in codes])))).all()}
-    statuses, refused = [], None
-    for code in codes:
-        sub = subs.get(str(code))
+        DciSubscription.code.in_(codes)))).all()}
+    statuses, ended, reasons = [], [], []
+    for code in dict.fromkeys(codes):
+        sub = subs.get(code)
         if sub is None:
-            refused = "rjct.subscription_code.invalid"
+            reasons.append("rjct.subscription_code.invalid")
             continue
         if sub.status == "subscribe":
             sub.status, sub.ended_at = "unsubscribe", datetime.now(UTC)
+            ended.append(code)
+        else:
+            reasons.append("rjct.event.already_unsubscribed")
         statuses.append({"code": sub.code, "status": "unsubscribe"})
-    txn.status, txn.completed_at = ("rjct" if refused and not statuses else "succ"), datetime.now(UTC)
-    await _audit(session, env, "dci.unsubscribe", txn, {"codes": [str(c) for c in codes],
-                                                       "ended": [s["code"] for s in statuses]})
-    out = {"transaction_id": txn.transaction_id, "correlation_id": str(txn.id),
-           "timestamp": now_iso(), "status": txn.status, "subscription_status": statuses}
-    if refused:
-        out["status_reason_code"] = refused
-    return out
+    status = "succ" if ended or not reasons else "rjct"
+    txn.status = "pdng" if status == "succ" else "rjct"
+    if status == "rjct":
+        txn.completed_at = datetime.now(UTC)
+    await session.flush()
+    await _audit(session, env, "dci.unsubscribe", txn, {"codes": codes, "ended": ended,
+                                                       "refused": reasons})
+    out: dict[str, Any] = {"transaction_id": txn.transaction_id, "correlation_id": str(txn.id),
+                           "timestamp": now_iso(), "status": status,
+                           "subscription_status": statuses}
+    if reasons:
+        out["status_reason_code"] = reasons[0]
+        out["status_reason_message"] = ("No subscription of this sender has that code."
+                                        if reasons[0] == "rjct.subscription_code.invalid"
+                                        else "The subscription had ended already.")
+    await outbox.queue_callbacks(session, settings, env.sender, txn, env.principal.region_code,
+                                 [outbox.stored_message("on-unsubscribe",
+                                                        "/registry/on-unsubscribe", out)])
+    return str(txn.id)

@@ -245,12 +245,34 @@ async def test_subscription_notifies_registration_exit_and_removal_in_order(
     unsub = dept.envelope("unsubscribe", {"transaction_id": "sub-1", "timestamp":
                                           "2026-12-01T08:00:00+08:00",
                                           "subscription_codes": list(codes.values())}, 4)
-    r = await client.post("/dci/registry/unsubscribe", headers=dept.auth, json=unsub)
-    assert r.status_code == 200, r.text
-    assert {s["status"] for s in r.json()["message"]["subscription_status"]} == {"unsubscribe"}
+    correlation = acked(await client.post("/dci/registry/unsubscribe", headers=dept.auth,
+                                          json=unsub))
     await register_household(client, admin, V)
-    await deliver(app, db)
-    assert len(callbacks.at("/registry/notify")) == len(notes)
+    await deliver_all(app, db)
+    assert len(callbacks.at("/registry/notify")) == len(notes)  # nothing after the unsubscribe
+    [ended] = callbacks.at("/registry/on-unsubscribe")
+    verify_registry(ended, jwks)
+    assert ended["header"]["action"] == "on-unsubscribe"
+    message = ended["message"]
+    assert message["correlation_id"] == correlation and message["status"] == "succ"
+    assert sorted(s["code"] for s in message["subscription_status"]) == sorted(codes.values())
+    assert {s["status"] for s in message["subscription_status"]} == {"unsubscribe"}
+
+    again = dept.envelope("unsubscribe", {"transaction_id": "sub-1b", "timestamp":
+                                          "2026-12-01T08:00:00+08:00",
+                                          "subscription_codes": [codes["r"]]})
+    acked(await client.post("/dci/registry/unsubscribe", headers=dept.auth, json=again))
+    unknown = dept.envelope("unsubscribe", {"transaction_id": "sub-1c", "timestamp":
+                                            "2026-12-01T08:00:00+08:00",
+                                            "subscription_codes": ["sub-nobody"]})
+    acked(await client.post("/dci/registry/unsubscribe", headers=dept.auth, json=unknown))
+    await deliver_all(app, db)
+    answers = [a["message"] for a in callbacks.at("/registry/on-unsubscribe")[1:]]
+    assert [(a["status"], a["status_reason_code"]) for a in answers] == [
+        ("rjct", "rjct.event.already_unsubscribed"), ("rjct", "rjct.subscription_code.invalid")]
+    bad = dept.envelope("unsubscribe", {"transaction_id": "sub-1d", "subscription_codes": []})
+    r = await client.post("/dci/registry/unsubscribe", headers=dept.auth, json=bad)
+    assert r.status_code == 400 and r.json()["message"]["error"]["code"] == "err.request.bad"
 
 
 async def test_subscribe_refuses_unknown_event_types_and_bad_filters(
