@@ -5,9 +5,11 @@ level, matched by its prefix), `district` (the 市(區), a 6- or 12-digit code),
 (members on the date), `status` (registered | exited | retained | removed: `exited` is every
 exited household, as the REST API says; `retained` those still within R7 retention),
 `support_type` (development | relief), `dibao_covered` (a member covered by dibao on the date),
-`poverty_score` (the per-capita net income of the assessment in force, yuan a year),
-`registration_date`; of a person — `age` (whole years on the date), `gender` (male | female),
-`birth_date`. On a Group search a person attribute holds when some current member satisfies it.
+`poverty_score` (the per-capita net income of the assessment in force over the members on the
+date, yuan a year, as the timeline holds it), `registration_date`; of a person — `age` (whole
+years on the date), `gender` (male | female), `birth_date`. On a Group search a person attribute
+holds when some current member satisfies it; on a Member search, when the person does. What a
+tree selects is SQL over the timelines (app.dci.selection).
 
 Predicate items are combined with AND in `seq_num` order; an item's `condition` joins its
 `expression1` and `expression2` (`not`: expression1 and not expression2). Expressions are the
