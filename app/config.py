@@ -68,7 +68,6 @@ class Settings(BaseSettings):
     dci_max_requests_per_message: int = 100  # header.total_count above: limit_exceeded
     dci_max_page_size: int = 500
     dci_callback_page_size: int = 100  # async results are POSTed in pages of this size
-    dci_max_records: int = 10000  # a search finding more: rjct.search.too_many_records_found
     dci_jwks_cache_seconds: int = 300
     log_json: bool = True
     # A4 attachments: the largest file accepted (bytes; 413 above it). Their AES-256-GCM key is

@@ -2,7 +2,8 @@
 
 In this order, each refusal with the specification's code (README, "DCI Social Registry"):
 401 `err.request.unauthorized` (no or bad token) · 400 `err.request.bad` (not an envelope) ·
-403 `err.sender_id.invalid` (not a sender of this client) · 429 `err.request.too_many_requests` ·
+403 `err.sender_id.invalid` (not a sender of this client), `err.sender_id.disabled` (a sender
+disabled at the registry) · 429 `err.request.too_many_requests` ·
 400 `err.signature.missing` / `err.signature.invalid` · 400 `rjct.version.invalid`,
 `rjct.action.invalid`, `rjct.message_ts.invalid`, `rjct.total_count.invalid`,
 `rjct.total_count.limit_exceeded`, `err.receiver_id.invalid`, `err.encryption.invalid` ·
@@ -80,6 +81,9 @@ async def _sender(session: AsyncSession, principal: Principal, header: dict) -> 
     if sender is None or sender.client_ref != principal.id:
         raise DciError("err.sender_id.invalid",
                        "header.sender_id is not a sender registered for this client.", 403)
+    if not sender.active:
+        raise DciError("err.sender_id.disabled",
+                       f"The sender {sender.sender_id} is disabled at this registry.", 403)
     return sender
 
 

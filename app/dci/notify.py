@@ -13,12 +13,12 @@ import uuid
 from datetime import UTC, date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.config import Settings
-from app.dci import query, records, registry_reads
+from app.dci import query, records, registry_reads, selection
 from app.dci.errors import now_iso
 from app.kit.dates import TZ
 from app.models.dci import DciSender, DciSubscription
@@ -77,9 +77,7 @@ async def notification(session: AsyncSession, settings: Settings, principal: Pri
                                                registry_reads.masked(principal), hid, on)
     if scan is None:  # outside the client's region
         return None
-    matching = [s for s in subs if query.matches(
-        filter_tree(s.filter.get("filter_type"), s.filter.get("filter")),
-        records.group_row(scan), records.member_rows(scan))]
+    matching = [s for s in subs if await _selects(session, principal, s, hid, on)]
     if not matching:
         return None
     view = scan if not principal.has("pii:read") else await registry_reads.household_view(
@@ -102,6 +100,14 @@ async def notification(session: AsyncSession, settings: Settings, principal: Pri
                                "event": {"id": event.id, "type": event.type,
                                          "at": event.at.isoformat()}}})
     return {"transaction_id": matching[0].transaction_id, "notify_event": items}
+
+
+async def _selects(session: AsyncSession, principal: Principal, sub: DciSubscription,
+                   household_id: uuid.UUID, on: date) -> bool:
+    """Does the subscription's filter select the household on `on` (the search's SQL)?"""
+    tree = filter_tree(sub.filter.get("filter_type"), sub.filter.get("filter"))
+    stmt = selection.statement(principal, tree, on, "Group", household_id=household_id)
+    return bool(await session.scalar(select(exists(stmt))))
 
 
 EFFECTIVE_KEYS = ("date", "registered_on", "joined_on", "left_on", "assessed_on",

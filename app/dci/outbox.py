@@ -51,11 +51,11 @@ def envelope(settings: Settings, receiver: str, action: str, message: dict, *,
     return {"signature": signature, "header": header, "message": message}
 
 
-def seal(settings: Settings, messages: list[dict]) -> bytes:
-    return pii.encrypt(settings, json.dumps(messages, ensure_ascii=False, default=str))
+def seal(settings: Settings, data: Any) -> bytes:
+    return pii.encrypt(settings, json.dumps(data, ensure_ascii=False, default=str))
 
 
-def unseal(settings: Settings, blob: bytes | None) -> list[dict]:
+def unseal(settings: Settings, blob: bytes | None) -> Any:
     return json.loads(pii.decrypt(settings, blob)) if blob else []
 
 
@@ -91,7 +91,29 @@ async def queue_callbacks(session: AsyncSession, settings: Settings, sender: Dci
     await ensure_channel(session, settings, sender, region_code)
     txn.response_enc = seal(settings, messages)
     txn.pages = len(messages)
-    for index in range(len(messages)):
+    await _queue(session, sender, txn, region_code, range(len(messages)))
+
+
+async def queue_pending(session: AsyncSession, settings: Settings, sender: DciSender,
+                        txn: DciTransaction, region_code: str) -> None:
+    """Queue the first callback of a transaction not answered yet (an asynchronous search): the
+    answer is made when the outbox reaches it, after the ACK."""
+    await ensure_channel(session, settings, sender, region_code)
+    await _queue(session, sender, txn, region_code, range(1))
+
+
+async def keep_pages(session: AsyncSession, settings: Settings, sender: DciSender,
+                     txn: DciTransaction, region_code: str | None, messages: list[dict]) -> None:
+    """The answer of a pending transaction: kept (encrypted) and every page after the first
+    queued behind it (the first is being delivered)."""
+    txn.response_enc = seal(settings, messages)
+    txn.pages = len(messages)
+    await _queue(session, sender, txn, region_code, range(1, len(messages)))
+
+
+async def _queue(session: AsyncSession, sender: DciSender, txn: DciTransaction,
+                 region_code: str | None, indexes: range) -> None:
+    for index in indexes:
         await emit(session, CALLBACK_EVENT, "dci_transaction", txn.id, region_code,
                    {"sender_id": sender.sender_id, "correlation_id": str(txn.id), "index": index})
 
@@ -101,8 +123,16 @@ async def _callback(session: AsyncSession, settings: Settings, sender: DciSender
     txn = await session.get(DciTransaction, uuid.UUID(event.payload["correlation_id"]))
     if txn is None:
         return None
+    if txn.request_enc is not None:
+        # the asynchronous search runs here, after its ACK (the service imports this module)
+        from app.dci.service import answer_pending
+        if not await answer_pending(session, settings, sender, txn, event.region_code):
+            return None
     index = int(event.payload["index"])
-    stored = unseal(settings, txn.response_enc)[index]
+    stored_messages = unseal(settings, txn.response_enc)
+    if index >= len(stored_messages):  # refused before it was answered: nothing to send
+        return None
+    stored = stored_messages[index]
     body = envelope(settings, sender.sender_id, stored["action"], stored["message"],
                     message_id=f"{txn.id}-{index}", total=txn.pages, completed=index + 1)
     return sender.callback_uri + stored["path"], json.dumps(body, ensure_ascii=False).encode()
@@ -120,8 +150,10 @@ async def deliver(session: AsyncSession, hook: Webhook, event: Event, settings: 
     None when it means nothing to it (the cursor moves on)."""
     sender_id = hook.owner.removeprefix("dci:")
     sender = await session.scalar(select(DciSender).where(DciSender.sender_id == sender_id))
-    if sender is None or not sender.active or not sender.callback_uri:
+    if sender is None:
         return None
+    if not sender.active or not sender.callback_uri:  # held, never skipped (app.dci.senders)
+        return False, None, "the sender is disabled or has no callback URI"
     if event.type == CALLBACK_EVENT:
         if event.payload.get("sender_id") != sender_id:
             return None

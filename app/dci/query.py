@@ -5,9 +5,11 @@ level, matched by its prefix), `district` (the 市(區), a 6- or 12-digit code),
 (members on the date), `status` (registered | exited | retained | removed: `exited` is every
 exited household, as the REST API says; `retained` those still within R7 retention),
 `support_type` (development | relief), `dibao_covered` (a member covered by dibao on the date),
-`poverty_score` (the per-capita net income of the assessment in force, yuan a year),
-`registration_date`; of a person — `age` (whole years on the date), `gender` (male | female),
-`birth_date`. On a Group search a person attribute holds when some current member satisfies it.
+`poverty_score` (the per-capita net income of the assessment in force over the members on the
+date, yuan a year, as the timeline holds it), `registration_date`; of a person — `age` (whole
+years on the date), `gender` (male | female), `birth_date`. On a Group search a person attribute
+holds when some current member satisfies it; on a Member search, when the person does. What a
+tree selects is SQL over the timelines (app.dci.selection).
 
 Predicate items are combined with AND in `seq_num` order; an item's `condition` joins its
 `expression1` and `expression2` (`not`: expression1 and not expression2). Expressions are the
@@ -23,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 INVALID = "rjct.search_criteria.invalid"
+MAX_PAGE_NUMBER = 10**9
 
 
 class QueryError(Exception):
@@ -72,42 +75,68 @@ class Node:
     children: tuple[Any, ...]
 
 
-def _value(attr: str, kind: str, raw: Any) -> Any:  # noqa: C901
-    bad = QueryError(f"{raw!r} is not a valid value for {attr}")
-    if kind in ("int", "number"):
-        if isinstance(raw, bool):
-            raise bad
-        try:
-            n = Decimal(str(raw))
-        except (InvalidOperation, ValueError):
-            raise bad from None
-        if not n.is_finite():
-            raise bad
-        return n
-    if kind == "bool":
-        if isinstance(raw, bool):
-            return raw
-        if raw in ("true", "false"):
-            return raw == "true"
-        raise bad
-    if kind == "date":
-        try:
-            return date.fromisoformat(str(raw)[:10])
-        except ValueError:
-            raise bad from None
-    if kind in ("region", "district"):
-        text = str(raw)
-        if not text.isdigit() or not (2 <= len(text) <= 12):
-            raise bad
-        if kind == "district":
-            if len(text) not in (6, 12):
-                raise bad
-            return text[:6]
-        return _prefix(text)
+def _number(attr: str, raw: Any) -> Decimal:
+    if isinstance(raw, bool):
+        raise _bad(attr, raw)
+    try:
+        n = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        raise _bad(attr, raw) from None
+    if not n.is_finite():
+        raise _bad(attr, raw)
+    return n
+
+
+def _bool(attr: str, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if raw in ("true", "false"):
+        return raw == "true"
+    raise _bad(attr, raw)
+
+
+def _date(attr: str, raw: Any) -> date:
+    try:
+        return date.fromisoformat(str(raw)[:10])
+    except ValueError:
+        raise _bad(attr, raw) from None
+
+
+def _code(attr: str, raw: Any) -> str:
     text = str(raw)
-    if text not in ENUMS.get(attr, {text}):
+    if not text.isdigit() or not (2 <= len(text) <= 12):
+        raise _bad(attr, raw)
+    return text
+
+
+def _region(attr: str, raw: Any) -> str:
+    return _prefix(_code(attr, raw))
+
+
+def _district(attr: str, raw: Any) -> str:
+    text = _code(attr, raw)
+    if len(text) not in (6, 12):
+        raise _bad(attr, raw)
+    return text[:6]
+
+
+def _enum(attr: str, raw: Any) -> str:
+    text = str(raw)
+    if text not in ENUMS[attr]:
         raise QueryError(f"{attr} is one of {', '.join(sorted(ENUMS[attr]))}")
     return text
+
+
+def _bad(attr: str, raw: Any) -> QueryError:
+    return QueryError(f"{raw!r} is not a valid value for {attr}")
+
+
+_PARSERS = {"int": _number, "number": _number, "bool": _bool, "date": _date,
+            "region": _region, "district": _district, "enum": _enum, "status": _enum}
+
+
+def _value(attr: str, kind: str, raw: Any) -> Any:
+    return _PARSERS[kind](attr, raw)
 
 
 def _prefix(code: str) -> str:
@@ -197,50 +226,6 @@ def expression_document(query: Any) -> Any:
     return doc
 
 
-def _holds(op: str, actual: Any, expected: Any) -> bool:
-    if actual is None:
-        return op == "ne"
-    if op == "in":
-        return actual in expected
-    if op == "eq":
-        return actual == expected
-    if op == "ne":
-        return actual != expected
-    return {"gt": actual > expected, "ge": actual >= expected, "lt": actual < expected,
-            "le": actual <= expected}[op]
-
-
-def _cmp_row(c: Cmp, row: dict[str, Any]) -> bool:
-    if c.attribute == "location":
-        values = c.value if c.op == "in" else (c.value,)
-        return any(row["location"].startswith(p) for p in values)
-    if c.attribute == "district":
-        values = c.value if c.op == "in" else (c.value,)
-        return row["location"][:6] in values
-    if c.attribute == "status":
-        # an exited household still within R7 retention is both `exited` (the REST status)
-        # and `retained`
-        held = {row.get("status")} | ({"retained"} if row.get("retained") else set())
-        if c.op == "in":
-            return bool(held & set(c.value))
-        return (c.value in held) == (c.op == "eq")
-    return _holds(c.op, row.get(c.attribute), c.value)
-
-
-def matches(node: Any, group: dict[str, Any], members: list[dict[str, Any]]) -> bool:
-    """Does the household (`group` attributes) with these current members satisfy the tree?
-    A person attribute holds when some member satisfies it."""
-    if isinstance(node, Cmp):
-        if ATTRIBUTES[node.attribute][1] == "member":
-            return any(_cmp_row(node, m) for m in members)
-        return _cmp_row(node, group)
-    if node.kind == "and":
-        return all(matches(c, group, members) for c in node.children)
-    if node.kind == "or":
-        return any(matches(c, group, members) for c in node.children)
-    return not matches(node.children[0], group, members)
-
-
 def parse_sort(sort: Any, entity: str) -> list[tuple[str, bool]]:
     """[(attribute, descending)]; unknown attributes or orders are rjct.sort.invalid."""
     if sort is None:
@@ -259,16 +244,6 @@ def parse_sort(sort: Any, entity: str) -> list[tuple[str, bool]]:
     return out
 
 
-def sort_rows(rows: list[dict[str, Any]], keys: list[tuple[str, bool]], default: str) -> list:
-    """Stable multi-key sort; missing values last whatever the order."""
-    rows = sorted(rows, key=lambda r: str(r[default]))
-    for name, desc in reversed(keys):
-        present = [r for r in rows if r.get(name) is not None]
-        missing = [r for r in rows if r.get(name) is None]
-        rows = sorted(present, key=lambda r: r[name], reverse=desc) + missing
-    return rows
-
-
 def page_of(pagination: Any, max_size: int, default_size: int) -> tuple[int, int]:
     """(page_size, page_number) of a search; rjct.pagination.invalid when out of range."""
     if pagination is None:
@@ -278,7 +253,7 @@ def page_of(pagination: Any, max_size: int, default_size: int) -> tuple[int, int
     size, number = pagination.get("page_size"), pagination.get("page_number", 1)
     ok = all(isinstance(v, int | float) and not isinstance(v, bool) and float(v).is_integer()
              for v in (size, number))
-    if not ok or not (1 <= int(size) <= max_size) or int(number) < 1:
-        raise QueryError(f"page_size is 1..{max_size} and page_number counts from 1",
+    if not ok or not (1 <= int(size) <= max_size) or not 1 <= int(number) <= MAX_PAGE_NUMBER:
+        raise QueryError(f"page_size is 1..{max_size} and page_number 1..{MAX_PAGE_NUMBER}",
                          "rjct.pagination.invalid")
     return int(size), int(number)

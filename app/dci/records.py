@@ -1,5 +1,4 @@
-"""A household or person of the registry as the specification's `Group` and `Member` records,
-and as the attribute rows the search criteria are evaluated against."""
+"""A household or person of the registry as the specification's `Group` and `Member` records."""
 
 from __future__ import annotations
 
@@ -30,8 +29,9 @@ def _current(view: HouseholdView) -> list[MemberOut]:
 
 
 def poverty_score(view: HouseholdView) -> Decimal | None:
-    a = view.household.latest_assessment
-    return a.per_capita_income if a is not None else None
+    """The per-capita net income of the assessment in force over the household's members on the
+    date (R8, R1), as the rules wrote it into the timeline: the value searches compare."""
+    return view.per_capita_income
 
 
 def retained(view: HouseholdView) -> bool:
@@ -39,28 +39,6 @@ def retained(view: HouseholdView) -> bool:
     h = view.household
     return h.status == "exited" and h.retention is not None and is_retained(
         h.retention.exit_date, h.retention.retention_end, h.as_of)
-
-
-def group_row(view: HouseholdView) -> dict[str, Any]:
-    h = view.household
-    return {"household_id": str(h.id), "location": h.village_code, "status": h.status,
-            "retained": retained(view), "support_type": h.support_type,
-            "group_size": Decimal(len(_current(view))), "dibao_covered": bool(view.covered),
-            "poverty_score": poverty_score(view), "registration_date": h.registered_on}
-
-
-def member_row(view: HouseholdView, m: MemberOut) -> dict[str, Any]:
-    on = view.household.as_of
-    return {**group_row(view), "person_id": str(m.id), "age": _decimal(age_on(m.birth_date, on)),
-            "gender": m.sex, "birth_date": m.birth_date}
-
-
-def _decimal(n: int | None) -> Decimal | None:
-    return Decimal(n) if n is not None else None
-
-
-def member_rows(view: HouseholdView) -> list[dict[str, Any]]:
-    return [member_row(view, m) for m in _current(view)]
 
 
 def _identifier(kind: str, value: str) -> dict[str, str]:

@@ -1,9 +1,10 @@
 """Every read of the registry the DCI exchange makes, in one place.
 
-The answers come from the same services as the REST API (`households.service.registry`,
-`households.service.members`, the entitlements service, the dibao coverage hook), so a DCI
-record says exactly what `GET /api/v1/households/{id}?as_of=` says. When the timelines land,
-dibao coverage is read from the members' timelines.
+Which households and persons a search selects is one SQL statement over the timelines
+(app.dci.selection); the records of a page come from the same services as the REST API
+(`households.service.registry`, `households.service.members`, the entitlements service), so a
+DCI record says exactly what `GET /api/v1/households/{id}?as_of=` says; dibao coverage is read from
+the members' timelines.
 """
 
 from __future__ import annotations
@@ -12,19 +13,21 @@ import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.auth.scoping import region_filter
 from app.config import Settings
+from app.dci import selection
 from app.errors import NotFound
 from app.households.schemas import EntitlementsOut, HouseholdOut
 from app.households.service import answers, registry
 from app.households.service import entitlements as entitlements_service
 from app.households.service import members as members_service
 from app.models.households import Household
+from app.models.timelines import HouseholdTimeline
 
 
 @dataclass
@@ -33,6 +36,7 @@ class HouseholdView:
 
     household: HouseholdOut
     covered: dict[uuid.UUID, str]
+    per_capita_income: Decimal | None = None  # of the assessment in force, as the timeline holds it
 
 
 def masked(principal: Principal) -> Principal:
@@ -40,18 +44,21 @@ def masked(principal: Principal) -> Principal:
     return dataclasses.replace(principal, scopes=principal.scopes - {"pii:read"})
 
 
-async def household_ids(session: AsyncSession, principal: Principal,
-                        prefixes: list[str] | None = None, limit: int | None = None
-                        ) -> list[uuid.UUID]:
-    """Households in the principal's region (and under one of `prefixes`), by id."""
-    stmt = select(Household.id).where(region_filter(principal, Household.village_code))
-    if prefixes:
-        from sqlalchemy import or_
-        stmt = stmt.where(or_(*[Household.village_code.like(f"{p}%") for p in prefixes]))
-    stmt = stmt.order_by(Household.id)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return list((await session.scalars(stmt)).all())
+async def selected_page(session: AsyncSession, stmt: Select, keys: list[tuple[str, bool]],
+                        entity: str, size: int, number: int) -> tuple[int, list[dict]]:
+    """(total, the rows of page `number`) of a search statement (app.dci.selection): counted,
+    sorted and paged in SQL."""
+    total = int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    page = selection.ordered(stmt, keys, entity).limit(size).offset((number - 1) * size)
+    return total, [dict(r) for r in (await session.execute(page)).mappings()]
+
+
+async def selected_all(session: AsyncSession, stmt: Select, keys: list[tuple[str, bool]],
+                       entity: str) -> list[dict]:
+    """Every row of a search statement in its order (the pages of an asynchronous answer are
+    cut from one reading, so that they neither overlap nor miss a row)."""
+    return [dict(r) for r in (await session.execute(
+        selection.ordered(stmt, keys, entity))).mappings()]
 
 
 async def household_view(session: AsyncSession, settings: Settings, principal: Principal,
@@ -64,7 +71,9 @@ async def household_view(session: AsyncSession, settings: Settings, principal: P
     # dibao coverage on `on`, as the rules wrote it into the members' timelines
     covered = {m.id: p.dibao_detail or "" for m, p in await answers.member_segments(
         session, household_id, on) if p is not None and p.is_member and p.dibao_covered}
-    return HouseholdView(out, covered)
+    per_capita = await session.scalar(select(HouseholdTimeline.per_capita_income).where(
+        HouseholdTimeline.household_id == household_id, HouseholdTimeline.valid.contains(on)))
+    return HouseholdView(out, covered, per_capita)
 
 
 async def household_of_number(session: AsyncSession, settings: Settings, principal: Principal,

@@ -14,8 +14,9 @@ from app.dci import senders, service
 from app.dci.envelope import open_envelope
 from app.dci.errors import ack
 from app.dci.outbox import envelope
-from app.dci.schemas import ENVELOPE_SCHEMA, SenderIn, SenderOut
+from app.dci.schemas import ENVELOPE_SCHEMA, SenderIn, SenderOut, SenderPatch
 from app.errors import COMMON_ERRORS, problem_responses
+from app.kit.etag import IF_MATCH, require_if_match, set_etag
 from app.kit.pagination import PageParams, page_params
 from app.kit.schemas import Page
 
@@ -59,11 +60,27 @@ async def dci_senders_list(params: PageParams = Depends(page_params),
 
 
 @senders_router.get("/senders/{sender_id}", response_model=SenderOut, name="dci_senders_get")
-async def dci_senders_get(sender_id: str, session: AsyncSession = Session,
+async def dci_senders_get(sender_id: str, response: Response, session: AsyncSession = Session,
                           principal: Principal = Admin) -> SenderOut:
     """One registered DCI sender."""
-    return await senders.sender_out(session, await senders.get_sender(session, principal,
-                                                                      sender_id))
+    sender = await senders.get_sender(session, principal, sender_id)
+    set_etag(response, sender.version)
+    return await senders.sender_out(session, sender)
+
+
+@senders_router.patch("/senders/{sender_id}", response_model=SenderOut, name="dci_senders_update",
+                      dependencies=[IF_MATCH], responses=problem_responses(412, 422, 428))
+async def dci_senders_update(sender_id: str, body: SenderPatch, request: Request,
+                             response: Response, session: AsyncSession = Session,
+                             principal: Principal = Admin) -> SenderOut:
+    """Change a sender's keys, JWKS URI, callback, purposes or signing rule, or disable or
+    enable it (If-Match required)."""
+    sender = await senders.get_sender(session, principal, sender_id)
+    require_if_match(request, sender.version)
+    sender = await senders.update_sender(session, principal, sender, body,
+                                         request.app.state.settings)
+    set_etag(response, sender.version)
+    return await senders.sender_out(session, sender)
 
 
 @router.get("/social_api_v1.0.0.yaml", name="dci_specification", response_class=Response,
@@ -121,10 +138,10 @@ async def dci_subscribe(request: Request, session: AsyncSession = Session) -> JS
 
 
 @router.post("/registry/unsubscribe", name="dci_unsubscribe",
-             **_doc("unsubscribe", "signed {signature, header, message: UnSubscribeResponse}"))
+             **_doc("unsubscribe",
+                    "ACK; UnSubscribeResponse POSTed to {callback}/registry/on-unsubscribe"))
 async def dci_unsubscribe(request: Request, session: AsyncSession = Session) -> JSONResponse:
-    """End subscriptions by their codes."""
+    """End subscriptions by their codes; the answer goes to the sender's on-unsubscribe."""
     env = await open_envelope(request, session, "dci:subscribe", "unsubscribe")
-    settings = request.app.state.settings
-    message = await service.unsubscribe(session, settings, env)
-    return JSONResponse(envelope(settings, env.sender.sender_id, "on-unsubscribe", message))
+    return JSONResponse(ack("ACK", await service.unsubscribe(
+        session, request.app.state.settings, env)))

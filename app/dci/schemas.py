@@ -52,6 +52,28 @@ class SenderIn(In):
         return self
 
 
+class SenderPatch(In):
+    """The fields given replace the sender's (If-Match on its version); `null` clears
+    `jwks_uri` or `callback_uri`. `active: false` disables the sender: its requests are refused
+    with `err.sender_id.disabled` and its callbacks and notifications wait, undelivered and not
+    lost, until it is enabled again."""
+
+    public_keys: list[Jwk] | None = Field(None, max_length=10)
+    jwks_uri: AnyHttpUrl | None = None
+    callback_uri: AnyHttpUrl | None = None
+    signature_required: bool | None = None
+    purposes: list[str] | None = Field(None, max_length=50)
+    rate_limit_per_minute: int | None = Field(None, ge=1, le=6000)
+    active: bool | None = None
+
+    @field_validator("purposes")
+    @classmethod
+    def _purposes(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None and any(not p or len(p) > 100 for p in v):
+            raise ValueError("a purpose code is 1..100 characters")
+        return v
+
+
 class SenderKeyOut(Out):
     kid: str = Field(description="RFC 7638 thumbprint: the kid of its signatures' kidId")
     jwk: dict[str, Any]
@@ -68,6 +90,7 @@ class SenderOut(Out):
     purposes: list[str]
     rate_limit_per_minute: int
     active: bool
+    version: int = Field(description="the ETag of the sender: send it in If-Match to change it")
     created_at: datetime
 
 

@@ -1,4 +1,7 @@
-"""Search: one search_request item → one search_response item, read as the REST API reads.
+"""Search: one search_request item → its search_response item(s).
+
+Which records a search finds is one SQL statement over the timelines (app.dci.selection: filter,
+sort and page as of the date); the records themselves are read as the REST API reads them.
 
 Per item: reference_id (rjct.reference_id.invalid / .duplicate), timestamp (rjct.timestamp
 .invalid), the stated purpose (one of the sender's registered purposes), the query —
@@ -13,11 +16,12 @@ import uuid
 from datetime import date
 from typing import Any
 
+from sqlalchemy import Select, false
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.config import Settings
-from app.dci import query, records, registry_reads
+from app.dci import query, records, registry_reads, selection
 from app.dci.envelope import parse_ts
 from app.dci.errors import now_iso
 from app.dci.notify import REG_TYPE
@@ -92,7 +96,8 @@ def summary(criteria: dict) -> dict[str, Any]:
 
 
 async def _by_id(session: AsyncSession, settings: Settings, principal: Principal,
-                 q: Any, on: date) -> tuple[list[uuid.UUID], uuid.UUID | None]:
+                 q: Any, on: date) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """(household, person) an idtype-value query names; (None, None) when none."""
     if not isinstance(q, dict) or not isinstance(q.get("type"), str) or "value" not in q:
         raise ItemRefused(query.INVALID, "An idtype-value query is {type, value}.")
     kind, value = q["type"].rsplit(":", 1)[-1].upper(), q["value"]
@@ -103,10 +108,10 @@ async def _by_id(session: AsyncSession, settings: Settings, principal: Principal
             raise ItemRefused(query.INVALID, "The NIN is not a valid 18-digit ID number.") \
                 from None
         found = await registry_reads.household_of_number(session, settings, principal, number, on)
-        return ([found[0]], found[1]) if found else ([], None)
+        return found if found else (None, None)
     if kind == "HOUSEHOLD_ID":
         try:
-            return [uuid.UUID(str(value))], None
+            return uuid.UUID(str(value)), None
         except ValueError:
             raise ItemRefused(query.INVALID, "A HOUSEHOLD_ID is a UUID.") from None
     raise ItemRefused(query.INVALID, "The identifier types are NIN (UIN), HOUSEHOLD_ID.")
@@ -121,51 +126,29 @@ def _tree(criteria: dict) -> query.Node:
     raise ItemRefused(query.INVALID, "query_type is idtype-value, predicate or expression.")
 
 
-def _prefixes(node: Any) -> list[str] | None:
-    """The location prefixes a top-level AND pins (to narrow the scan), or None."""
-    if isinstance(node, query.Node) and node.kind == "and":
-        for child in node.children:
-            if isinstance(child, query.Cmp) and child.attribute in ("location", "district"):
-                values = child.value if child.op == "in" else (child.value,)
-                return list(values)
-    return None
-
-
-async def matching_rows(session: AsyncSession, settings: Settings, principal: Principal,
-                        criteria: dict, on: date, entity: str) -> list[dict[str, Any]]:
-    """The attribute rows (household or person) that the criteria select on `on`."""
-    scan = registry_reads.masked(principal)
+async def selected(session: AsyncSession, settings: Settings, principal: Principal,
+                   criteria: dict, on: date, entity: str) -> Select:
+    """The statement of the households (Group) or persons (Member) the criteria select on `on`
+    in the principal's region (app.dci.selection)."""
     if criteria.get("query_type") == "idtype-value":
-        hids, person = await _by_id(session, settings, scan, criteria.get("query"), on)
-        tree = None
-    else:
-        tree = _tree(criteria)
-        person = None
-        hids = await registry_reads.household_ids(session, scan, _prefixes(tree),
-                                                  settings.dci_max_records + 1)
-        if len(hids) > settings.dci_max_records:
-            raise ItemRefused("rjct.search.too_many_records_found",
-                              f"More than {settings.dci_max_records} households to search: "
-                              "narrow the search by location.")
-    rows: list[dict[str, Any]] = []
-    for hid in hids:
-        view = await registry_reads.household_view(session, settings, scan, hid, on)
-        if view is None or (tree is not None and not query.matches(
-                tree, records.group_row(view), records.member_rows(view))):
-            continue
-        if entity == "Group":
-            rows.append(records.group_row(view))
-        else:
-            members = records.member_rows(view)
-            if person is not None:
-                members = [m for m in members if m["person_id"] == str(person)]
-            elif tree is not None:  # each person must satisfy the criteria themselves
-                members = [m for m in members if query.matches(tree, m, [m])]
-            rows.extend(members)
-    if len(rows) > settings.dci_max_records:
-        raise ItemRefused("rjct.search.too_many_records_found",
-                          f"More than {settings.dci_max_records} records found.")
-    return rows
+        scan = registry_reads.masked(principal)  # finding the number never unmasks it
+        household, person = await _by_id(session, settings, scan, criteria.get("query"), on)
+        stmt = selection.statement(principal, None, on, entity, household_id=household,
+                                   person_id=person)
+        return stmt if household is not None else stmt.where(false())
+    return selection.statement(principal, _tree(criteria), on, entity)
+
+
+async def _pages(session: AsyncSession, stmt: Select, keys: list[tuple[str, bool]], entity: str,
+                 size: int, number: int, every: bool) -> tuple[int, list[tuple[int, list]]]:
+    """(total, [(page number, rows)]): the page asked, or every page of one reading."""
+    if not every:
+        total, rows = await registry_reads.selected_page(session, stmt, keys, entity, size,
+                                                         number)
+        return total, [(number, rows)]
+    rows = await registry_reads.selected_all(session, stmt, keys, entity)
+    chunks = [rows[i:i + size] for i in range(0, len(rows), size)] or [[]]
+    return len(rows), list(enumerate(chunks, start=1))
 
 
 async def page_records(session: AsyncSession, settings: Settings, principal: Principal,
@@ -173,18 +156,19 @@ async def page_records(session: AsyncSession, settings: Settings, principal: Pri
     """The records of one page, read with the sender's own principal (numbers unmasked and the
     read audited only when its client holds pii:read)."""
     out = []
-    views: dict[str, registry_reads.HouseholdView] = {}
+    views: dict[uuid.UUID, tuple[registry_reads.HouseholdView, Any]] = {}
     for row in rows:
         hid = row["household_id"]
         if hid not in views:
-            views[hid] = await registry_reads.household_view(session, settings, principal,
-                                                             uuid.UUID(hid), on)
-        view = views[hid]
-        ent = await registry_reads.entitlements(session, principal, view.household.id, on)
+            view = await registry_reads.household_view(session, settings, principal, hid, on)
+            if view is None:  # outside the region: the selection never finds one
+                continue
+            views[hid] = view, await registry_reads.entitlements(session, principal, hid, on)
+        view, ent = views[hid]
         if entity == "Group":
             out.append(records.group_record(view, ent))
         else:
-            member = next(m for m in view.household.members if str(m.id) == row["person_id"])
+            member = next(m for m in view.household.members if m.id == row["person_id"])
             out.append(records.member_record(view, member, ent))
     return out
 
@@ -223,17 +207,14 @@ async def search_item(session: AsyncSession, settings: Settings, principal: Prin
         size, number = query.page_of(asked, settings.dci_max_page_size,
                                      settings.dci_callback_page_size if all_pages
                                      else settings.dci_max_page_size)
-        rows = await matching_rows(session, settings, principal, criteria, on, entity)
+        stmt = await selected(session, settings, principal, criteria, on, entity)
     except (ItemRefused, query.QueryError) as e:
         return ([_item(ref if isinstance(ref, str) else "", "rjct", e.code, e.message)], 0,
                 {"reference_id": ref, "refused": e.code})
-    rows = query.sort_rows(rows, keys, "household_id" if entity == "Group" else "person_id")
-    total = len(rows)
-    numbers = range(1, max(1, -(-total // size)) + 1) if all_pages and asked is None \
-        else [number]
+    total, pages = await _pages(session, stmt, keys, entity, size, number,
+                                all_pages and asked is None)
     items = []
-    for n in numbers:
-        chunk = rows[(n - 1) * size:n * size]
+    for n, chunk in pages:
         recs = await page_records(session, settings, principal, chunk, entity, on)
         items.append(_item(ref, "succ", data={
             "version": "1.0.0", "reg_type": REG_TYPE, "reg_record_type": entity,

@@ -15,12 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
+from app.auth.principal import Principal
 from app.config import Settings
 from app.dci import notify, outbox, query, search
 from app.dci.envelope import Envelope, check_count, parse_ts
 from app.dci.errors import DciError, now_iso
 from app.events.service import latest_position
-from app.models.dci import DciSubscription, DciTransaction
+from app.models.dci import DciSender, DciSubscription, DciTransaction
 
 
 def _transaction_id(message: dict) -> str:
@@ -40,10 +41,15 @@ def _txn(env: Envelope, action: str, mode: str, refs: list) -> DciTransaction:
 
 async def _audit(session: AsyncSession, env: Envelope, action: str, txn: DciTransaction,
                  detail: dict[str, Any]) -> None:
-    await record(session, env.principal, action, "dci_transaction", txn.id, after={
-        "sender_id": env.sender.sender_id, "transaction_id": txn.transaction_id,
-        "message_id": txn.message_id, "mode": txn.mode, "signed": env.signed, **detail},
-        region_code=env.principal.region_code or None)
+    await _audit_as(session, env.principal, env.signed, action, txn, detail)
+
+
+async def _audit_as(session: AsyncSession, principal: Principal, signed: bool, action: str,
+                    txn: DciTransaction, detail: dict[str, Any]) -> None:
+    await record(session, principal, action, "dci_transaction", txn.id, after={
+        "sender_id": txn.sender_id, "transaction_id": txn.transaction_id,
+        "message_id": txn.message_id, "mode": txn.mode, "signed": signed, **detail},
+        region_code=principal.region_code or None)
 
 
 def _require_callback(env: Envelope) -> None:
@@ -56,28 +62,29 @@ def _require_callback(env: Envelope) -> None:
                        "header.sender_uri must lie under the sender's registered callback URI.")
 
 
-async def _search(session: AsyncSession, settings: Settings, env: Envelope, mode: str
-                  ) -> tuple[DciTransaction, list[dict]]:
-    items = check_count(env.header, env.message.get("search_request"))
-    txn = _txn(env, "search", mode, [i.get("reference_id") if isinstance(i, dict) else None
-                                     for i in items])
-    session.add(txn)
+async def _answer(session: AsyncSession, settings: Settings, principal: Principal,
+                  sender: DciSender, txn: DciTransaction, items: list, signed: bool
+                  ) -> list[list[dict]]:
+    """The response items of every request (every page of each when asynchronous), audited as
+    one `dci.search` row."""
     seen: set = set()
     responses, audits, total = [], [], 0
     for raw in items:
-        out, found, audit = await search.search_item(session, settings, env.principal,
-                                                     env.sender, raw, seen,
-                                                     all_pages=mode == "async")
+        out, found, audit = await search.search_item(session, settings, principal, sender, raw,
+                                                     seen, all_pages=txn.mode == "async")
         responses.append(out)
         audits.append(audit)
         total += found
     txn.record_count = total
-    txn.status = "succ" if mode == "sync" else "pdng"
-    if mode == "sync":
-        txn.completed_at = datetime.now(UTC)
-    await _audit(session, env, "dci.search", txn, {"requests": audits, "records": total,
-                                                  "unmasked": env.principal.has("pii:read")})
-    return txn, responses
+    await _audit_as(session, principal, signed, "dci.search", txn, {
+        "requests": audits, "records": total, "unmasked": principal.has("pii:read")})
+    return responses
+
+
+def _search_txn(env: Envelope, mode: str) -> tuple[DciTransaction, list]:
+    items = check_count(env.header, env.message.get("search_request"))
+    return _txn(env, "search", mode, [i.get("reference_id") if isinstance(i, dict) else None
+                                      for i in items]), items
 
 
 def _search_message(txn: DciTransaction, items: list[dict]) -> dict:
@@ -86,7 +93,11 @@ def _search_message(txn: DciTransaction, items: list[dict]) -> dict:
 
 
 async def sync_search(session: AsyncSession, settings: Settings, env: Envelope) -> dict:
-    txn, responses = await _search(session, settings, env, "sync")
+    txn, requests = _search_txn(env, "sync")
+    session.add(txn)
+    responses = await _answer(session, settings, env.principal, env.sender, txn, requests,
+                              env.signed)
+    txn.status, txn.completed_at = "succ", datetime.now(UTC)
     items = [i for r in responses for i in r]
     txn.response_enc = outbox.seal(settings, [outbox.stored_message(
         "on-search", "/registry/on-search", _search_message(txn, items))])
@@ -98,16 +109,37 @@ async def sync_search(session: AsyncSession, settings: Settings, env: Envelope) 
 
 
 async def async_search(session: AsyncSession, settings: Settings, env: Envelope) -> str:
-    """ACK now; every page of every request is POSTed to {callback}/registry/on-search."""
+    """ACK now: the requests are kept (encrypted) and the search runs in the outbox, after the
+    ACK (`answer_pending`); every page of every request is POSTed to
+    {callback}/registry/on-search. The transaction is `pdng` until the last page is delivered."""
     _require_callback(env)
-    txn, responses = await _search(session, settings, env, "async")
+    txn, requests = _search_txn(env, "async")
+    txn.status = "pdng"
+    txn.request_enc = outbox.seal(settings, {"items": requests, "signed": env.signed})
+    session.add(txn)
     await session.flush()
+    await outbox.queue_pending(session, settings, env.sender, txn, env.principal.region_code)
+    return str(txn.id)
+
+
+async def answer_pending(session: AsyncSession, settings: Settings, sender: DciSender,
+                         txn: DciTransaction, region_code: str | None) -> bool:
+    """Run an asynchronous search now, as the sender's client is today: its pages are kept on
+    the transaction and each queued after the first. False (the transaction refused) when the
+    client is gone or disabled."""
+    principal = await outbox.client_principal(session, sender)
+    pending = outbox.unseal(settings, txn.request_enc)
+    txn.request_enc = None
+    if principal is None:
+        txn.status, txn.completed_at = "rjct", datetime.now(UTC)
+        return False
+    responses = await _answer(session, settings, principal, sender, txn, pending["items"],
+                              pending["signed"])
     pages = [outbox.stored_message("on-search", "/registry/on-search",
                                    _search_message(txn, [page]))
              for r in responses for page in r]
-    await outbox.queue_callbacks(session, settings, env.sender, txn, env.principal.region_code,
-                                 pages)
-    return str(txn.id)
+    await outbox.keep_pages(session, settings, sender, txn, region_code, pages)
+    return True
 
 
 async def _find(session: AsyncSession, sender_id: str, request: dict) -> DciTransaction | None:
@@ -240,29 +272,46 @@ async def subscribe(session: AsyncSession, settings: Settings, env: Envelope) ->
     return str(txn.id)
 
 
-async def unsubscribe(session: AsyncSession, settings: Settings, env: Envelope) -> dict:
-    """End subscriptions by code (synchronously answered: the UnSubscribeResponse)."""
-    codes = env.message.get("subscription_codes")
-    check_count(env.header, codes)
-    txn = _txn(env, "unsubscribe", "sync", [])
+async def unsubscribe(session: AsyncSession, settings: Settings, env: Envelope) -> str:
+    """ACK; the subscriptions named end now, and the UnSubscribeResponse is POSTed, signed, to
+    {callback}/registry/on-unsubscribe through the outbox (after every notification already
+    queued for them). A code of no subscription of this sender is `rjct.subscription_code
+    .invalid`; one ended before, `rjct.event.already_unsubscribed`."""
+    _require_callback(env)
+    codes = [str(c) for c in check_count(env.header, env.message.get("subscription_codes"))]
+    txn = _txn(env, "unsubscribe", "async", [])
     session.add(txn)
     subs = {s.code: s for s in (await session.scalars(select(DciSubscription).where(
         DciSubscription.sender_id == env.sender.sender_id,
-        DciSubscription.code.in_([str(c) for c in codes])))).all()}
-    statuses, refused = [], None
-    for code in codes:
-        sub = subs.get(str(code))
+        DciSubscription.code.in_(codes)))).all()}
+    statuses, ended, reasons = [], [], []
+    for code in dict.fromkeys(codes):
+        sub = subs.get(code)
         if sub is None:
-            refused = "rjct.subscription_code.invalid"
+            reasons.append("rjct.subscription_code.invalid")
             continue
         if sub.status == "subscribe":
             sub.status, sub.ended_at = "unsubscribe", datetime.now(UTC)
+            ended.append(code)
+        else:
+            reasons.append("rjct.event.already_unsubscribed")
         statuses.append({"code": sub.code, "status": "unsubscribe"})
-    txn.status, txn.completed_at = ("rjct" if refused and not statuses else "succ"), datetime.now(UTC)
-    await _audit(session, env, "dci.unsubscribe", txn, {"codes": [str(c) for c in codes],
-                                                       "ended": [s["code"] for s in statuses]})
-    out = {"transaction_id": txn.transaction_id, "correlation_id": str(txn.id),
-           "timestamp": now_iso(), "status": txn.status, "subscription_status": statuses}
-    if refused:
-        out["status_reason_code"] = refused
-    return out
+    status = "succ" if ended or not reasons else "rjct"
+    txn.status = "pdng" if status == "succ" else "rjct"
+    if status == "rjct":
+        txn.completed_at = datetime.now(UTC)
+    await session.flush()
+    await _audit(session, env, "dci.unsubscribe", txn, {"codes": codes, "ended": ended,
+                                                       "refused": reasons})
+    out: dict[str, Any] = {"transaction_id": txn.transaction_id, "correlation_id": str(txn.id),
+                           "timestamp": now_iso(), "status": status,
+                           "subscription_status": statuses}
+    if reasons:
+        out["status_reason_code"] = reasons[0]
+        out["status_reason_message"] = ("No subscription of this sender has that code."
+                                        if reasons[0] == "rjct.subscription_code.invalid"
+                                        else "The subscription had ended already.")
+    await outbox.queue_callbacks(session, settings, env.sender, txn, env.principal.region_code,
+                                 [outbox.stored_message("on-unsubscribe",
+                                                        "/registry/on-unsubscribe", out)])
+    return str(txn.id)

@@ -68,7 +68,8 @@ class DciMessage(Base):
 
 class DciTransaction(Base):
     """One request of a sender (search, subscribe, unsubscribe) and its outcome; `id` is the
-    correlation_id answered. The search response is kept encrypted (it may carry ID numbers)."""
+    correlation_id answered. The search response is kept encrypted (it may carry ID numbers).
+    An asynchronous search is `pdng` from the ACK until every page is delivered (`succ`)."""
 
     __tablename__ = "dci_transaction"
     __table_args__ = (Index("ix_dci_transaction_sender_id_transaction_id", "sender_id",
@@ -86,6 +87,9 @@ class DciTransaction(Base):
     pages: Mapped[int] = mapped_column(Integer, default=0)
     pages_delivered: Mapped[int] = mapped_column(Integer, default=0)
     response_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # an asynchronous search's requests, kept (encrypted: they may name ID numbers) from the ACK
+    # until the search runs in the outbox; then None
+    request_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = created_at()
     completed_at: Mapped[datetime | None]
 

@@ -37,6 +37,21 @@ def age_on(birth_date: date, on: date) -> int:
     return years
 
 
+def latest_birth_date(on: date, years: int) -> date | None:
+    """Section 3 read backwards: the latest birth date of someone at least `years` old on `on`
+    (`age_on(b, on) >= years` exactly when `b <= latest_birth_date(on, years)`, for b <= on);
+    None when nobody can be that old within the calendar."""
+    if years <= 0:
+        return on
+    year = on.year - years
+    if year < 1:
+        return None
+    try:
+        return on.replace(year=year)
+    except ValueError:  # 29 February asked in a common year: born 28 February is that old
+        return date(year, 2, 28)
+
+
 def first_of_month_on_or_after(d: date) -> date:
     """D7: the first day of the month on or after `d` (benefits change from a month's first day)."""
     if d.day == 1:

@@ -28,6 +28,15 @@ async def deliver(app, db) -> int:
         return await deliver_due(db, http, app.state.settings)
 
 
+async def deliver_all(app, db) -> int:
+    """Passes of the outbox until nothing is left (each page after the first of an asynchronous
+    search is queued when the search runs)."""
+    total = 0
+    while sent := await deliver(app, db):
+        total += sent
+    return total
+
+
 def acked(resp) -> str:
     assert resp.status_code == 200, resp.text
     message = resp.json()["message"]
@@ -43,7 +52,7 @@ async def test_async_search_posts_signed_pages_to_on_search(client, admin, app, 
     body = dept.search(ALL)
     correlation = acked(await client.post("/dci/registry/search", headers=dept.auth, json=body))
     assert callbacks.received == []  # nothing is sent inside the request
-    assert await deliver(app, db) == 2
+    assert await deliver_all(app, db) == 2
     pages = callbacks.at("/registry/on-search")
     assert len(pages) == 2
     for page in pages:
@@ -68,6 +77,57 @@ async def test_async_search_posts_signed_pages_to_on_search(client, admin, app, 
     txn = r.json()["message"]["txnstatus_response"]["txn_status"]
     assert txn["status"] == "succ" and txn["pages_delivered"] == 2 and txn["records"] == 3
     assert len(txn["search_response"]) == 2
+
+
+async def sync_status(client, dept, correlation: str) -> dict:
+    status = dept.envelope("txn-status", {"transaction_id": "t-status", "txnstatus_request": {
+        "reference_id": "s-1", "txn_type": "search", "attribute_type": "correlation_id",
+        "attribute_value": correlation}})
+    r = await client.post("/dci/registry/sync/txn/status", headers=dept.auth, json=status)
+    assert r.status_code == 200, r.text
+    return r.json()["message"]["txnstatus_response"]["txn_status"]
+
+
+async def test_an_async_search_runs_after_its_ack_pending_until_its_pages_are_delivered(
+        client, admin, app, db, callbacks, register_department, jwks):
+    dept = await register_department(callback=callbacks.base)
+    correlation = acked(await client.post("/dci/registry/search", headers=dept.auth,
+                                          json=dept.search(ALL)))
+    pending = await sync_status(client, dept, correlation)
+    assert (pending["status"], pending["pages"], pending["search_response"]) == ("pdng", 0, [])
+    audit = await client.get("/api/v1/audit", headers=admin, params={"action": "dci.search"})
+    assert audit.json()["items"] == []  # nothing searched yet
+    late = await register_household(client, admin, V)  # registered after the ACK: found
+    assert await deliver_all(app, db) == 1
+    [page] = callbacks.at("/registry/on-search")
+    verify_registry(page, jwks)
+    [item] = page["message"]["search_response"]
+    assert [g["@id"] for g in item["data"]["reg_records"]] == [
+        f"urn:xiaokang:household:{late['id']}"]
+    done = await sync_status(client, dept, correlation)
+    assert (done["status"], done["records"], done["pages_delivered"]) == ("succ", 1, 1)
+    audit = await client.get("/api/v1/audit", headers=admin, params={"action": "dci.search"})
+    [row] = audit.json()["items"]
+    assert row["after"]["records"] == 1 and row["after"]["mode"] == "async"
+
+
+async def test_callbacks_of_a_disabled_sender_wait_and_are_delivered_once_it_is_enabled(
+        client, admin, app, db, callbacks, register_department):
+    dept = await register_department(callback=callbacks.base)
+    await register_household(client, admin, V)
+    acked(await client.post("/dci/registry/search", headers=dept.auth, json=dept.search(ALL)))
+    sender = f"/api/v1/dci/senders/{dept.sender_id}"
+
+    async def patch(**change):
+        tag = (await client.get(sender, headers=admin)).headers["etag"]
+        r = await client.patch(sender, headers=admin | {"If-Match": tag}, json=change)
+        assert r.status_code == 200, r.text
+
+    await patch(active=False)
+    assert await deliver_all(app, db) == 0 and callbacks.received == []
+    await patch(active=True)
+    assert await deliver_all(app, db) == 1
+    assert len(callbacks.at("/registry/on-search")) == 1
 
 
 async def test_async_txn_status_is_posted_to_txn_on_status(client, app, db, callbacks,
@@ -185,12 +245,34 @@ async def test_subscription_notifies_registration_exit_and_removal_in_order(
     unsub = dept.envelope("unsubscribe", {"transaction_id": "sub-1", "timestamp":
                                           "2026-12-01T08:00:00+08:00",
                                           "subscription_codes": list(codes.values())}, 4)
-    r = await client.post("/dci/registry/unsubscribe", headers=dept.auth, json=unsub)
-    assert r.status_code == 200, r.text
-    assert {s["status"] for s in r.json()["message"]["subscription_status"]} == {"unsubscribe"}
+    correlation = acked(await client.post("/dci/registry/unsubscribe", headers=dept.auth,
+                                          json=unsub))
     await register_household(client, admin, V)
-    await deliver(app, db)
-    assert len(callbacks.at("/registry/notify")) == len(notes)
+    await deliver_all(app, db)
+    assert len(callbacks.at("/registry/notify")) == len(notes)  # nothing after the unsubscribe
+    [ended] = callbacks.at("/registry/on-unsubscribe")
+    verify_registry(ended, jwks)
+    assert ended["header"]["action"] == "on-unsubscribe"
+    message = ended["message"]
+    assert message["correlation_id"] == correlation and message["status"] == "succ"
+    assert sorted(s["code"] for s in message["subscription_status"]) == sorted(codes.values())
+    assert {s["status"] for s in message["subscription_status"]} == {"unsubscribe"}
+
+    again = dept.envelope("unsubscribe", {"transaction_id": "sub-1b", "timestamp":
+                                          "2026-12-01T08:00:00+08:00",
+                                          "subscription_codes": [codes["r"]]})
+    acked(await client.post("/dci/registry/unsubscribe", headers=dept.auth, json=again))
+    unknown = dept.envelope("unsubscribe", {"transaction_id": "sub-1c", "timestamp":
+                                            "2026-12-01T08:00:00+08:00",
+                                            "subscription_codes": ["sub-nobody"]})
+    acked(await client.post("/dci/registry/unsubscribe", headers=dept.auth, json=unknown))
+    await deliver_all(app, db)
+    answers = [a["message"] for a in callbacks.at("/registry/on-unsubscribe")[1:]]
+    assert [(a["status"], a["status_reason_code"]) for a in answers] == [
+        ("rjct", "rjct.event.already_unsubscribed"), ("rjct", "rjct.subscription_code.invalid")]
+    bad = dept.envelope("unsubscribe", {"transaction_id": "sub-1d", "subscription_codes": []})
+    r = await client.post("/dci/registry/unsubscribe", headers=dept.auth, json=bad)
+    assert r.status_code == 400 and r.json()["message"]["error"]["code"] == "err.request.bad"
 
 
 async def test_subscribe_refuses_unknown_event_types_and_bad_filters(

@@ -88,3 +88,25 @@ def test_days_inclusive_counts_both_ends():
 def test_day_before_crosses_month_and_leap_day():
     assert day_before(date(2016, 3, 1)) == date(2016, 2, 29)
     assert day_before(date(2017, 1, 1)) == date(2016, 12, 31)
+
+
+@pytest.mark.parametrize("on", [date(2024, 2, 29), date(2023, 2, 28), date(2023, 3, 1),
+                                date(2024, 3, 1), date(2020, 12, 31), date(2021, 1, 1)])
+@pytest.mark.parametrize("years", [0, 1, 3, 4, 16, 61])
+def test_latest_birth_date_is_exactly_the_age_threshold_of_age_on(on, years):
+    from datetime import timedelta
+
+    from app.policy.dates import latest_birth_date
+    bound = latest_birth_date(on, years)
+    # every birth date in the five years around the bound: at least `years` old exactly up to it
+    for offset in range(-5 * 366, 5 * 366):
+        b = bound + timedelta(days=offset)
+        if b <= on:
+            assert (age_on(b, on) >= years) is (b <= bound), (b, on, years)
+
+
+def test_latest_birth_date_before_the_calendar_is_none_and_age_zero_is_the_day_itself():
+    from app.policy.dates import latest_birth_date
+    assert latest_birth_date(date(2020, 1, 1), 2020) is None
+    assert latest_birth_date(date(2020, 1, 1), 0) == date(2020, 1, 1)
+    assert latest_birth_date(date(2020, 1, 1), -3) == date(2020, 1, 1)
