@@ -87,7 +87,9 @@ async def _dibao_case_facts(session: AsyncSession, row: DecisionRecord):
     steps = [s for s in await steps_of(session, case.id) if s.seq < row.params["step_seq"]]
     facts = await load_facts(session, [case])
     facts.steps[case.id] = steps
-    approver = {bytes.fromhex(a) if ":" not in a else a for a in row.params["approver"]}
+    # (a rejection recorded before its approver was kept: the decider's own id)
+    approver = {bytes.fromhex(a) if ":" not in a else a
+                for a in row.params.get("approver", [row.decided_by])}
     return case, steps, facts, approver
 
 
@@ -103,7 +105,7 @@ async def _evaluate_dibao_rejection(session: AsyncSession, row: DecisionRecord) 
 
     case, steps, facts, approver = await _dibao_case_facts(session, row)
     return await evaluate_rejection(session, case, steps, facts, row.decided_on,
-                                    row.params["reason"], approver)
+                                    row.params.get("reason", row.facts.get("reason")), approver)
 
 
 async def _evaluate_change_request(session: AsyncSession, row: DecisionRecord) -> Evaluation:
