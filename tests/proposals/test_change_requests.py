@@ -167,3 +167,22 @@ async def test_a_leave_request_replays_same_after_its_own_leave(client, admin, p
     replay = (await client.post(f"/api/v1/decisions/{r.json()['result']['decision_id']}/replay",
                                 headers=admin)).json()
     assert (replay["result"], replay["differences"]) == ("same", []), replay
+
+
+async def test_a_change_dated_before_the_member_joined_is_refused_when_requested(
+        client, admin, people):
+    """What the acceptance's A2 check refuses (a member not in the household on the date of
+    effect) the services already refuse when the request is made: nothing is recorded."""
+    hh = await register_household(client, admin, V)  # members joined on 2016-03-01
+    child = hh["members"][2]["id"]
+    for change, code in (
+            ({"op": "replace", "path": f"/members/{child}/health", "value": "chronic"},
+             "member.not_member_on_date"),
+            ({"op": "remove", "path": f"/members/{child}", "value": {"reason": "moved"}},
+             "member.leave.before_join")):
+        r = await client.post(BASE, headers=people["fs"], json={
+            "household_id": hh["id"], "reason": "入戶核實", "changes": [change],
+            "effective_from": "2016-02-01"})
+        assert_problem(r, 422, code)
+    listed = (await client.get(f"{BASE}?household_id={hh['id']}", headers=admin)).json()
+    assert listed["items"] == []
