@@ -250,6 +250,30 @@ async def list_requests(session: AsyncSession, settings: Settings, principal: Pr
     return [out(settings, r) for r in rows], cursor
 
 
+async def evaluate_acceptance(session: AsyncSession, row: ChangeRequest, decider: str, on: date,
+                              *, replaying: bool = False) -> Evaluation:
+    """A2 on the request and the members it names as the household records them (the
+    acceptance, before applying, and its replay both call this; the replay takes the request as
+    it stood, open, and the members as recorded now)."""
+    touched = rules.member_touches(row.touches)
+    found = {str(m.id): m for m in (await session.scalars(select(HouseholdMember).where(
+        HouseholdMember.household_id == row.household_id,
+        HouseholdMember.id.in_([uuid.UUID(m) for m in touched])))).all()} if touched else {}
+    standings = [rules.MemberStanding(mid, found[mid].joined_on if mid in found else None,
+                                      found[mid].left_on if mid in found else None, leaving)
+                 for mid, leaving in sorted(touched.items())]
+    state = "open" if replaying else row.state
+    decision = rules.check_acceptance(row.proposed_by, decider, state, standings,
+                                      row.effective_from)
+    facts = {"date": on, "state_before": "open" if replaying else row.state,
+             "touches": row.touches, "effective_from": row.effective_from,
+             "proposed_by": row.proposed_by, "decided_by": decider,
+             "members": {m.member_id: {"joined_on": m.joined_on, "leaving": m.leaving,
+                                       "member_on_date": rules.on_date(m, row.effective_from)}
+                         for m in standings}}
+    return Evaluation(decision, jsonable(facts))
+
+
 async def decide(session: AsyncSession, settings: Settings, principal: Principal,
                  request_id: uuid.UUID, data) -> ChangeRequestOut:
     """A2: accept (apply through the services) or reject, never by the proposer."""
@@ -271,14 +295,15 @@ async def decide(session: AsyncSession, settings: Settings, principal: Principal
             HouseholdMember.left_on.is_(None)))).all()}
         changes = _unseal_changes(settings, row.changes, masked=False)
         p = plan(changes, row.effective_from, current, _number_key(settings))
+        ev = await evaluate_acceptance(session, row, principal.actor, today)
+        if not ev.decision.ok:
+            raise refusal_error(ev.decision)
         row.result = jsonable(await apply(session, settings, principal, row.household_id, p,
                                           row.effective_from))
         decision = await record_decision(
             session, principal, kind="change_request", subject_type="change_request",
             subject_id=row.id, household_id=row.household_id, region_code=row.village_code,
-            decided_on=today, evaluation=Evaluation(who, {
-                "touches": row.touches, "effective_from": row.effective_from,
-                "proposed_by": row.proposed_by}), outcome="accepted",
+            decided_on=today, evaluation=ev, outcome="accepted",
             params={"change_request_id": row.id}, entrance="change_request")
         row.result = {**row.result, "decision_id": str(decision.id)}
     row.state = "accepted" if data.decision == "accept" else "rejected"

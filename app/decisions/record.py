@@ -21,6 +21,12 @@ from app.models.proposals import DecisionRecord
 from app.policy.lines import LineVersion
 from app.policy.reasons import Decision
 
+# Every kind of decision with the outcome it records when its rule allows it (a refused rule
+# replays as `refused`); each has its replay in app.decisions.service.
+KINDS = {"register": "approved", "exit": "approved", "return": "approved", "remove": "approved",
+         "dibao_approval": "approved", "dibao_rejection": "rejected",
+         "change_request": "accepted"}
+
 
 @dataclass
 class Evaluation:
@@ -59,10 +65,12 @@ async def record_decision(session: AsyncSession, principal: Principal, *, kind: 
                           entrance: str = "direct",
                           proposal_id: uuid.UUID | None = None) -> DecisionRecord:
     """Add the record of a decision taken to the current transaction."""
+    if kind not in KINDS:
+        raise ValueError(f"{kind} is not a kind of decision with a replay")
     row = DecisionRecord(
         id=uuid.uuid4(), kind=kind, subject_type=subject_type, subject_id=subject_id,
         household_id=household_id, region_code=region_code, decided_on=decided_on,
-        outcome=outcome or evaluation.outcome, entrance=entrance, proposal_id=proposal_id,
+        outcome=outcome or KINDS[kind], entrance=entrance, proposal_id=proposal_id,
         rules=evaluation.rules, facts=jsonable(evaluation.facts),
         policy_versions=jsonable(evaluation.versions),
         reasons=[r.as_dict() for r in evaluation.decision.reasons], params=jsonable(params),

@@ -11,7 +11,7 @@ from app.auth.principal import Principal, require
 from app.db import session_dependency
 from app.decisions import service
 from app.decisions.schemas import DecisionOut, ReplayOut
-from app.errors import COMMON_ERRORS, problem_responses
+from app.errors import COMMON_ERRORS
 from app.kit.pagination import PageParams, page_params
 from app.kit.schemas import Page
 
@@ -38,8 +38,7 @@ async def decisions_get(decision_id: uuid.UUID, session: AsyncSession = Session,
     return await service.get_decision(session, principal, decision_id)
 
 
-@router.post("/decisions/{decision_id}/replay", response_model=ReplayOut, name="decisions_replay",
-             responses=problem_responses(409))
+@router.post("/decisions/{decision_id}/replay", response_model=ReplayOut, name="decisions_replay")
 async def decisions_replay(decision_id: uuid.UUID, session: AsyncSession = Session,
                            principal: Principal = READ) -> ReplayOut:
     """Evaluate the same rules on the facts as recorded now for the decision's date: `same` or

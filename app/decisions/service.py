@@ -2,7 +2,8 @@
 
 The replay calls the very evaluation the deciding service called (`evaluate_exit`, ...), with
 the request as decided and the facts of the decision date as the registry holds them today
-(lifecycle events before the decision's own event), and compares outcome, facts and
+(lifecycle events before the decision's own event; a dibao case's steps before its decision;
+the members of a change request as recorded now), and compares outcome, facts and
 policy-data versions. `same` means a later correction would not have changed anything.
 """
 
@@ -14,11 +15,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.service import jsonable
 from app.auth.principal import Principal
 from app.auth.scoping import ensure_in_region, household_filter, household_in_scope, region_filter
-from app.decisions.record import Evaluation
+from app.decisions.record import KINDS, Evaluation
 from app.decisions.schemas import DecisionOut, Difference, ReplayOut
-from app.errors import Conflict
 from app.households.facts import assessment_facts, lifecycle_events, load_record, members_on
 from app.households.schemas import ExitIn, RemoveIn, ReturnIn
 from app.households.service import lifecycle
@@ -77,23 +78,50 @@ async def _evaluate_lifecycle(session: AsyncSession, row: DecisionRecord) -> Eva
     return await lifecycle.evaluate_remove(session, rec, RemoveIn(**body), events)
 
 
-async def _evaluate_dibao_approval(session: AsyncSession, row: DecisionRecord) -> Evaluation:
+async def _dibao_case_facts(session: AsyncSession, row: DecisionRecord):
     from app.dibao.cases import steps_of
     from app.dibao.facts import load_facts
-    from app.dibao.workflow import evaluate_approval
     from app.models.dibao import DibaoCase
 
     case = await session.get(DibaoCase, uuid.UUID(row.params["case_id"]))
     steps = [s for s in await steps_of(session, case.id) if s.seq < row.params["step_seq"]]
     facts = await load_facts(session, [case])
     facts.steps[case.id] = steps
-    approver = {bytes.fromhex(a) if ":" not in a else a for a in row.params["approver"]}
+    # (a rejection recorded before its approver was kept: the decider's own id)
+    approver = {bytes.fromhex(a) if ":" not in a else a
+                for a in row.params.get("approver", [row.decided_by])}
+    return case, steps, facts, approver
+
+
+async def _evaluate_dibao_approval(session: AsyncSession, row: DecisionRecord) -> Evaluation:
+    from app.dibao.workflow import evaluate_approval
+
+    case, steps, facts, approver = await _dibao_case_facts(session, row)
     return await evaluate_approval(session, case, steps, facts, row.decided_on, approver)
+
+
+async def _evaluate_dibao_rejection(session: AsyncSession, row: DecisionRecord) -> Evaluation:
+    from app.dibao.workflow import evaluate_rejection
+
+    case, steps, facts, approver = await _dibao_case_facts(session, row)
+    return await evaluate_rejection(session, case, steps, facts, row.decided_on,
+                                    row.params.get("reason", row.facts.get("reason")), approver)
+
+
+async def _evaluate_change_request(session: AsyncSession, row: DecisionRecord) -> Evaluation:
+    from app.changes.service import evaluate_acceptance
+    from app.models.change_requests import ChangeRequest
+
+    request = await session.get(ChangeRequest, uuid.UUID(row.params["change_request_id"]))
+    return await evaluate_acceptance(session, request, row.decided_by, row.decided_on,
+                                     replaying=True)
 
 
 REPLAYERS = {"register": _evaluate_lifecycle, "exit": _evaluate_lifecycle,
              "return": _evaluate_lifecycle, "remove": _evaluate_lifecycle,
-             "dibao_approval": _evaluate_dibao_approval}
+             "dibao_approval": _evaluate_dibao_approval,
+             "dibao_rejection": _evaluate_dibao_rejection,
+             "change_request": _evaluate_change_request}
 
 
 def differences(recorded: Any, now: Any, path: str = "") -> list[Difference]:
@@ -115,15 +143,9 @@ async def replay_decision(session: AsyncSession, principal: Principal,
                           decision_id: uuid.UUID) -> ReplayOut:
     """Evaluate the decision's rules again on the facts recorded now for its date."""
     row = await _scoped(session, principal, decision_id)
-    replay = REPLAYERS.get(row.kind)
-    if replay is None:
-        raise Conflict("decision.replay_unsupported",
-                       f"decisions of kind {row.kind} cannot be replayed yet")
-    ev = await replay(session, row)
-    from app.audit.service import jsonable
-
-    recorded_outcome = "approved" if row.outcome == "approved" else row.outcome
-    now_outcome = "approved" if ev.decision.ok else "refused"
+    ev = await REPLAYERS[row.kind](session, row)
+    recorded_outcome = row.outcome
+    now_outcome = KINDS[row.kind] if ev.decision.ok else "refused"
     diffs = differences({"outcome": recorded_outcome, "facts": row.facts,
                          "policy_versions": row.policy_versions},
                         {"outcome": now_outcome, "facts": jsonable(ev.facts),

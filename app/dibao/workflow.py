@@ -30,12 +30,15 @@ from app.policy.dibao_case import (
     Check,
     check_approval,
     check_publicity,
+    check_rejection,
     check_start_month,
     default_start_month,
+    state_after_actions,
     state_on,
     transition,
 )
-from app.policy.reasons import Decision, Reason, day
+from app.policy.errors import PolicyError
+from app.policy.reasons import Decision, day
 
 
 def transition_or_conflict(state: str, action: str) -> str:
@@ -144,19 +147,17 @@ async def decide(session: AsyncSession, principal: Principal, case_id: uuid.UUID
     case = wf.case
     if data.decision == "reject":
         new = wf.next_state("reject", data.decided_on, "decided_on")
+        approver = await _approver_ids(session, principal)
+        ev = await evaluate_rejection(session, case, wf.steps, await wf.facts(), data.decided_on,
+                                      data.reason, approver)
         case.decided_on = data.decided_on
         step = wf.append("reject", data.decided_on, data.reason)
-        r = Reason("D5", "十四", f"rejected on {day(data.decided_on)}: {data.reason}")
         await record_decision(session, principal, kind="dibao_rejection",
                               subject_type="dibao_case", subject_id=case.id,
                               household_id=case.household_id, region_code=case.region_code,
-                              decided_on=data.decided_on,
-                              evaluation=Evaluation(Decision(True, (r,)), jsonable({
-                                  "date": data.decided_on, "reason": data.reason,
-                                  "state_before": wf.steps[-2].action if len(wf.steps) > 1
-                                  else None})),
-                              outcome="rejected", params={"case_id": case.id,
-                                                          "step_seq": step.seq})
+                              decided_on=data.decided_on, evaluation=ev, outcome="rejected",
+                              params={"case_id": case.id, "step_seq": step.seq,
+                                      "reason": data.reason, "approver": _hex(approver)})
         await wf.save(new)
         await wf.audit("reject", {"decided_on": data.decided_on, "reason": data.reason})
         await wf.emit("dibao.case.rejected", {"decided_on": data.decided_on})
@@ -188,6 +189,36 @@ async def evaluate_approval(session: AsyncSession, case: DibaoCase, steps: list[
                                    "effective_from": standard.effective_from,
                                    "amount": str(standard.amount)}}
     return Evaluation(decision, jsonable(facts_used), jsonable(versions))
+
+
+async def evaluate_rejection(session: AsyncSession, case: DibaoCase,
+                             steps: list[DibaoCaseStep], facts: Facts, decided_on: date,
+                             reason: str | None, approver: set[object]) -> Evaluation:
+    """(十四, D5) a rejection on the steps before it, with the approval rule evaluated on the
+    same facts for the record: whether the case could have been approved that day, and why not
+    (the rejection and its replay both call this). A rule that cannot answer (no standard in
+    force, no income) is recorded by its code."""
+    state = state_after_actions(s.action for s in steps)
+    decision = check_rejection(state, decided_on, reason or "")
+    facts_used: dict = {"date": decided_on, "reason": reason, "state_before": state}
+    versions: dict = {}
+    try:
+        approval = await evaluate_approval(session, case, steps, facts, decided_on, approver)
+    except PolicyError as e:
+        facts_used["approval_rule"] = {"answer": "unanswerable", "code": e.code}
+    else:
+        facts_used.update({k: v for k, v in approval.facts.items() if k != "date"})
+        facts_used["approval_rule"] = {
+            "answer": "allowed" if approval.decision.ok else "refused",
+            "refusals": approval.refusal_codes()}
+        versions = approval.versions
+        decision = Decision(decision.ok, (*decision.reasons, *approval.decision.reasons),
+                            decision.refusals)
+    return Evaluation(decision, jsonable(facts_used), jsonable(versions))
+
+
+def _hex(approver: set[object]) -> list[str]:
+    return sorted(a.hex() if isinstance(a, bytes) else str(a) for a in approver)
 
 
 async def _approver_ids(session: AsyncSession, principal: Principal) -> set[object]:
@@ -227,8 +258,7 @@ async def _approve(wf: Workflow, data) -> DibaoCase:
                           region_code=case.region_code, decided_on=data.decided_on,
                           evaluation=ev, outcome="approved",
                           params={"case_id": case.id, "step_seq": step.seq,
-                                  "approver": sorted(a.hex() if isinstance(a, bytes) else a
-                                                     for a in approver)})
+                                  "approver": _hex(approver)})
     periods = amounts.periods(case, facts)
     await wf.save(new)
     first = periods[0] if periods else None

@@ -11,6 +11,8 @@ of a member conflicts with a change of their attributes, two different attribute
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 
 from app.policy.reasons import Decision, Reason, Refusal
 
@@ -52,3 +54,50 @@ def check_decider(proposer: str, decider: str, state: str) -> Decision:
         r = Reason("A2", CLAUSE, "a proposer never decides their own change request")
         return Decision(False, (r,), (Refusal("change_request.own_request", r),))
     return Decision(True, (Reason("A2", CLAUSE, f"decided by {decider}, proposed by {proposer}"),))
+
+
+@dataclass(frozen=True, slots=True)
+class MemberStanding:
+    """A member a request changes or leaves, as the household records them: `joined_on` None when
+    they are no member of it; `leaving` when the request itself is their leave."""
+
+    member_id: str
+    joined_on: date | None
+    left_on: date | None
+    leaving: bool
+
+
+def member_touches(touches: Iterable[str]) -> dict[str, bool]:
+    """The members a request's touches name (joins aside), each with whether it leaves them."""
+    out: dict[str, bool] = {}
+    for t in touches:
+        seg = _segments(t)
+        if seg[0] == "members" and len(seg) > 1 and not seg[1].startswith("+"):
+            out[seg[1]] = out.get(seg[1], False) or len(seg) == 2
+    return out
+
+
+def on_date(m: MemberStanding, on: date) -> bool:
+    """A member on the date of effect: joined on or before it and not gone before it (a leave on
+    that date is the request's own)."""
+    if m.joined_on is None or m.joined_on > on:
+        return False
+    return m.left_on is None or on < m.left_on or (m.leaving and m.left_on == on)
+
+
+def check_acceptance(proposer: str, decider: str, state: str,
+                     members: Iterable[MemberStanding], effective_from: date) -> Decision:
+    """A2: decided by someone other than the proposer while open, and every member the request
+    changes or leaves is a member of the household on its date of effect."""
+    who = check_decider(proposer, decider, state)
+    if not who.ok:
+        return who
+    reasons = list(who.reasons)
+    for m in members:
+        if not on_date(m, effective_from):
+            r = Reason("A2", CLAUSE, f"member {m.member_id} is not a member of the household on "
+                       f"{effective_from.isoformat()}")
+            return Decision(False, (*reasons, r), (Refusal("change_request.member_not_on_date", r),))
+    reasons.append(Reason("A2", CLAUSE, "every member changed is a member on "
+                          f"{effective_from.isoformat()}"))
+    return Decision(True, tuple(reasons))

@@ -334,3 +334,25 @@ def suspended_months(steps: Iterable[tuple[str, date]]) -> list[tuple[date, date
     if since is not None:
         spans.append((since, None))
     return spans
+
+
+
+def state_after_actions(actions: Iterable[str]) -> str:
+    """(十四, D5) the state a case's steps (in order, `apply` first) lead to."""
+    state = "applied"
+    for action in actions:
+        if action != "apply":
+            state = transition(state, action)
+    return state
+
+
+def check_rejection(state: str, decision_date: date, reason: str) -> Decision:
+    """(十四, D5) a rejection is taken before the approval (from applied, verifying or
+    publicised), with its reason."""
+    try:
+        transition(state, "reject")
+    except DibaoError as e:
+        r = Reason("D5", CLAUSE, f"no rejection on {day(decision_date)} from {state}: {e.detail}")
+        return Decision(False, (r,), (Refusal(e.code, r),))
+    r = Reason("D5", CLAUSE, f"rejected on {day(decision_date)} from {state}: {reason}")
+    return Decision(True, (r,))

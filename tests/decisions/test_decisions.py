@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
+import pytest
+
 from tests.conftest import assert_problem
 from tests.households.factories import add_assessment, exit_household, register_household
 
@@ -91,7 +95,7 @@ async def test_a_dibao_approval_is_recorded_with_the_standard_and_replays(client
     assert any(x["path"] == "/facts/d2/eligible" for x in r["differences"])
 
 
-async def test_a_dibao_rejection_is_recorded(client, admin):
+async def test_a_dibao_rejection_is_recorded_with_the_approval_rule_and_replays(client, admin):
     from tests.dibao.helpers import apply, decide, household, set_standard
 
     await set_standard(client, admin, "500.00")
@@ -104,5 +108,36 @@ async def test_a_dibao_rejection_is_recorded(client, admin):
     d = items["items"][0]
     assert (d["outcome"], d["subject_id"], d["facts"]["reason"]) == (
         "rejected", case["id"], "deposits above the limit")
-    assert_problem(await client.post(f"/api/v1/decisions/{d['id']}/replay", headers=admin), 409,
-                   "decision.replay_unsupported")
+    # D5: rejected before any check; the approval rule on the same day, for the record
+    assert d["facts"]["state_before"] == "applied"
+    assert d["facts"]["approval_rule"]["answer"] == "refused"
+    assert "dibao.approval.publicity_missing" in d["facts"]["approval_rule"]["refusals"]
+    assert d["facts"]["d2"]["eligible"] is True
+    assert d["policy_versions"]["dibao_standard"]["amount"] == "500.00"
+    assert {"D5", "D2"} <= set(d["rules"])
+    r = (await client.post(f"/api/v1/decisions/{d['id']}/replay", headers=admin)).json()
+    assert (r["result"], r["recorded_outcome"], r["replayed_outcome"], r["differences"]) == (
+        "same", "rejected", "rejected", [])
+    # a correction of the 2015 income: D2 no longer held on the decision date
+    await add_assessment(client, admin, hh["id"], 2015, "30000.00", assessed_on="2015-12-31")
+    r = (await client.post(f"/api/v1/decisions/{d['id']}/replay", headers=admin)).json()
+    assert (r["result"], r["replayed_outcome"]) == ("different", "rejected")
+    paths = {x["path"]: (x["recorded"], x["now"]) for x in r["differences"]}
+    assert paths["/facts/d2/eligible"] == (True, False)
+    assert "/outcome" not in paths
+
+
+async def test_every_kind_of_decision_has_its_replay():
+    """Row 34: every kind recorded has its replay; a kind without one is refused when recorded."""
+    from datetime import date
+
+    from app.decisions.record import KINDS, Evaluation, record_decision
+    from app.decisions.service import REPLAYERS
+    from app.policy.reasons import Decision
+
+    assert set(REPLAYERS) == set(KINDS)
+    with pytest.raises(ValueError, match="no_such_kind"):
+        await record_decision(None, None, kind="no_such_kind", subject_type="x",  # type: ignore[arg-type]
+                              subject_id=uuid.uuid4(), household_id=None, region_code="",
+                              decided_on=date(2016, 1, 1), evaluation=Evaluation(Decision(True), {}),
+                              params={})

@@ -149,7 +149,7 @@ async def test_a_lang_zh_export_has_the_national_headers_and_imports_again(
     csv.writer(out).writerows(table)
     job = await import_file(client, app, db, admin, out.getvalue().encode("utf-8-sig"))
     assert job["state"] == "succeeded", job
-    assert job["written"] == {"members": 2, "households": 1, "assessments": 1}, job
+    assert job["written"] == {"members": 2, "households": 1, "assessments": 1, "decisions": 1}, job
     again = _table((await client.get(URL, headers=admin)).content)
     by_key: dict[str, list[tuple]] = {}
     for row in again:

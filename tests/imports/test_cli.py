@@ -64,7 +64,7 @@ async def test_cli_imports_through_the_server_and_prints_the_rejected_rows(
     done = await asyncio.to_thread(_cli, env, "import", str(good), "--kind", "households",
                                    "--server", base, "--token", token)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert ("Succeeded: 2 rows read, 2 valid, 0 rejected; wrote 1 assessments, 1 households, 2 members"
+    assert ("Succeeded: 2 rows read, 2 valid, 0 rejected; wrote 1 assessments, 1 decisions, 1 households, 2 members"
             in done.stdout)
 
     again = await asyncio.to_thread(_cli, env, "import", str(good), "--kind", "households",

@@ -48,7 +48,7 @@ async def test_csv_in_utf8_bom_and_gb18030_imports_every_household(
     assert job["state"] == "succeeded", (job["error"], job["progress"])
     assert job["encoding"] == expected
     assert job["progress"] == {"rows_read": 4, "rows_valid": 4, "rows_rejected": 0}
-    assert job["written"] == {"households": 2, "members": 4, "assessments": 2}
+    assert job["written"] == {"households": 2, "members": 4, "assessments": 2, "decisions": 2}
     assert await _count(session, Household) == 2
     assert await _count(session, HouseholdMember) == 4
     names = set((await session.scalars(select(HouseholdMember.name))).all())
@@ -80,7 +80,7 @@ async def test_jsonl_imports_with_lines_counted_from_one(client, app, db, admin,
                             name="register.jsonl", on_error="skip")
     assert job["file_format"] == "jsonl"
     assert job["state"] == "succeeded"
-    assert job["written"] == {"households": 1, "members": 2, "assessments": 1}
+    assert job["written"] == {"households": 1, "members": 2, "assessments": 1, "decisions": 1}
     r = await client.get(f"/api/v1/imports/{job['id']}/errors", headers=admin)
     items = r.json()["items"]
     assert [(e["line"], e["field"], e["code"]) for e in items] == [

@@ -73,7 +73,7 @@ async def test_skip_mode_imports_the_good_households_and_reports_the_bad(client,
     job = await import_file(client, app, db, admin, csv_bytes(HEADER_EN, _bad_file(taken)),
                             on_error="skip")
     assert job["state"] == "succeeded"
-    assert job["written"] == {"households": 1, "members": 2, "assessments": 1}
+    assert job["written"] == {"households": 1, "members": 2, "assessments": 1, "decisions": 1}
     assert job["progress"]["rows_rejected"] == 10
     assert await _households(session) == 2
     events = (await session.scalars(select(Event.type).where(

@@ -122,3 +122,67 @@ async def test_bad_changes_are_refused_when_requested(client, admin, people):
              "value": {"reason": "moved"}}]})
     assert_problem(r, 422, "member.leave.before_join")
     assert (await client.get(BASE, headers=admin)).json()["items"] == []
+
+
+async def test_an_acceptance_replays_and_differs_once_the_member_is_found_gone(
+        client, admin, people):
+    """Row 34 and A2: the acceptance records the members it changed as members on the date of
+    effect; a later leave dated before it makes the replay refuse."""
+    hh = await register_household(client, admin, V)
+    child = hh["members"][2]["id"]
+    cr = await request(client, people["fs"], hh["id"], [
+        {"op": "replace", "path": f"/members/{child}/health", "value": "chronic"}],
+        effective_from="2017-05-01")
+    r = await decide(client, people["town"], cr["id"])
+    assert r.status_code == 200, r.text
+    did = r.json()["result"]["decision_id"]
+    d = (await client.get(f"/api/v1/decisions/{did}", headers=admin)).json()
+    assert d["outcome"] == "accepted" and d["decided_on"] == d["facts"]["date"]
+    assert d["facts"]["members"] == {child: {"joined_on": "2016-03-01", "leaving": False,
+                                             "member_on_date": True}}
+    replay = (await client.post(f"/api/v1/decisions/{did}/replay", headers=admin)).json()
+    assert (replay["result"], replay["replayed_outcome"], replay["differences"]) == (
+        "same", "accepted", [])
+    # the child had in fact moved away in March: recorded later, dated as it happened
+    left = await client.post(f"/api/v1/households/{hh['id']}/members/{child}/leave",
+                             headers=admin, json={"left_on": "2017-03-01", "reason": "moved"})
+    assert left.status_code == 200, left.text
+    replay = (await client.post(f"/api/v1/decisions/{did}/replay", headers=admin)).json()
+    assert (replay["result"], replay["recorded_outcome"], replay["replayed_outcome"]) == (
+        "different", "accepted", "refused")
+    assert replay["refusals"] == ["change_request.member_not_on_date"]
+    paths = {x["path"]: (x["recorded"], x["now"]) for x in replay["differences"]}
+    assert paths[f"/facts/members/{child}/member_on_date"] == (True, False)
+
+
+async def test_a_leave_request_replays_same_after_its_own_leave(client, admin, people):
+    """The leave a request made on its date of effect is its own, not a reason to refuse it."""
+    hh = await register_household(client, admin, V)
+    child = hh["members"][2]["id"]
+    cr = await request(client, people["fs"], hh["id"], [
+        {"op": "remove", "path": f"/members/{child}", "value": {"reason": "moved"}}],
+        effective_from="2017-05-01")
+    r = await decide(client, people["town"], cr["id"])
+    assert r.status_code == 200, r.text
+    replay = (await client.post(f"/api/v1/decisions/{r.json()['result']['decision_id']}/replay",
+                                headers=admin)).json()
+    assert (replay["result"], replay["differences"]) == ("same", []), replay
+
+
+async def test_a_change_dated_before_the_member_joined_is_refused_when_requested(
+        client, admin, people):
+    """What the acceptance's A2 check refuses (a member not in the household on the date of
+    effect) the services already refuse when the request is made: nothing is recorded."""
+    hh = await register_household(client, admin, V)  # members joined on 2016-03-01
+    child = hh["members"][2]["id"]
+    for change, code in (
+            ({"op": "replace", "path": f"/members/{child}/health", "value": "chronic"},
+             "member.not_member_on_date"),
+            ({"op": "remove", "path": f"/members/{child}", "value": {"reason": "moved"}},
+             "member.leave.before_join")):
+        r = await client.post(BASE, headers=people["fs"], json={
+            "household_id": hh["id"], "reason": "入戶核實", "changes": [change],
+            "effective_from": "2016-02-01"})
+        assert_problem(r, 422, code)
+    listed = (await client.get(f"{BASE}?household_id={hh['id']}", headers=admin)).json()
+    assert listed["items"] == []

@@ -23,6 +23,7 @@ from app.imports.kinds.base import Kind, RowError, StageTable, pydantic_errors, 
 from app.imports.kinds.sql import (
     HOUSEHOLD_STEPS,
     REGISTERED_EVENTS,
+    count,
     emit_selected,
     reject_units_with_errors,
     run_steps,
@@ -191,6 +192,40 @@ def _net_income(a, first, first_line, errors: list[RowError]) -> Decimal:
     return net
 
 
+# Row 34: one decision record per household, as POST /households records it (the facts and the
+# line version `registry.evaluate_register` answers, the rule ids in the order of the reasons),
+# its entrance `import` and the job named in its params; one statement for the whole file.
+REGISTER_DECISIONS = """
+    INSERT INTO decision_record (id, kind, subject_type, subject_id, household_id, region_code,
+                                 decided_on, outcome, entrance, rules, facts, policy_versions,
+                                 reasons, params, decided_by)
+    SELECT gen_random_uuid(), 'register', 'household_event', e.id, s.id, s.village_code,
+           s.registered_on, 'approved', 'import',
+           (SELECT coalesce(jsonb_agg(q.rule ORDER BY q.first), '[]'::jsonb)
+              FROM (SELECT x.r->>'rule' AS rule, min(x.o) AS first
+                      FROM jsonb_array_elements(s.reasons) WITH ORDINALITY AS x(r, o)
+                     GROUP BY 1) q),
+           jsonb_build_object(
+               'date', to_char(s.registered_on, 'YYYY-MM-DD'), 'persons', s.persons,
+               'assessment', jsonb_build_object(
+                   'year', s.year, 'version', 1,
+                   'assessed_on', to_char(s.assessed_on, 'YYYY-MM-DD'),
+                   'net_income', s.net::text)),
+           jsonb_build_object('poverty_line', jsonb_build_object(
+               'region_code', s.line_region,
+               'effective_from', to_char(s.line_from, 'YYYY-MM-DD'),
+               'amount', s.line_amount)),
+           s.reasons,
+           jsonb_build_object('household_id', s.id, 'event_seq', 1,
+                              'body', jsonb_build_object('registered_on',
+                                                         to_char(s.registered_on, 'YYYY-MM-DD')),
+                              'import_job_id', $2::text),
+           $1::text
+    FROM stg_household s
+    JOIN household_event e ON e.household_id = s.id AND e.seq = 1
+    WHERE NOT s.rejected"""
+
+
 class Households(Kind):
     merged_households = "SELECT id FROM stg_household WHERE NOT rejected"
     name = "households"
@@ -204,7 +239,9 @@ class Households(Kind):
             ("cause_main", "text"), ("cause_others", "text[]"), ("year", "int"),
             ("assessed_on", "date"), ("wage", "numeric"), ("business", "numeric"),
             ("property", "numeric"), ("transfer", "numeric"), ("costs", "numeric"),
-            ("net", "numeric"), ("persons", "int"), ("reasons", "jsonb"))),
+            ("net", "numeric"), ("persons", "int"), ("reasons", "jsonb"),
+            # the R1 line version the rule used, for the decision record
+            ("line_region", "text"), ("line_from", "date"), ("line_amount", "text"))),
         MEMBER_STAGE,
     )
 
@@ -318,7 +355,8 @@ class Households(Kind):
             data.address, data.registered_on, data.causes.main, list(data.causes.others), a.year,
             assessed_on, a.wage_income, a.business_income, a.property_income, a.transfer_income,
             a.production_costs, net, len(data.members),
-            json.dumps([r.as_dict() for r in decision.reasons], ensure_ascii=False, default=str)))
+            json.dumps([r.as_dict() for r in decision.reasons], ensure_ascii=False, default=str),
+            line.region_code, line.effective_from, str(line.amount)))
         out = self.buffers["stg_member"]
         for ln, m, p in zip(lines, data.members, parsed, strict=True):
             out.append(member_record(self, hid, ln, m, p, m.joined_on or data.registered_on))
@@ -350,7 +388,9 @@ class Households(Kind):
                             str(self.ctx.job_id))
         await emit_selected(self.ctx.conn, "household.registered", "household",
                             REGISTERED_EVENTS, str(self.ctx.job_id))
-        return {"households": n[0], "members": n[1], "assessments": n[3]}
+        decisions = count(await self.ctx.conn.execute(
+            REGISTER_DECISIONS, p.actor, str(self.ctx.job_id)))
+        return {"households": n[0], "members": n[1], "assessments": n[3], "decisions": decisions}
 
 
 async def duplicate_numbers(conn, job: uuid.UUID, table: str) -> None:
