@@ -109,11 +109,12 @@ async def register_household(session: AsyncSession, settings: Settings, principa
         seen[p.number] = i
         parsed.append(p)
     hashes = {}
+    ring = await pii.ring(session, settings)
     for i, p in enumerate(parsed):
-        h = pii.id_hash(settings, p.number)
-        await ensure_number_free(session, p.number, h, ["body", "members", i, "id_number"],
+        every = ring.id_hashes(p.number)
+        await ensure_number_free(session, p.number, every, ["body", "members", i, "id_number"],
                                  principal)
-        hashes[h] = p.number
+        hashes[every[0]] = p.number
     a = data.assessment
     assessed_on = a.assessed_on or default_assessed_on(a.year)
     facts = AssessmentFacts(id=None, year=a.year, assessed_on=assessed_on, version=1,
