@@ -136,7 +136,7 @@ async def _batch(conn: AsyncConnection, settings: Settings, ring: pii.Ring, old:
     """One batch in one transaction; answers the position reached (None at the table's end)."""
     rows = (await conn.execute(text(
         f"SELECT ctid::text AS at, {column} AS v FROM {table} "
-        f"WHERE ctid > CAST(:after AS tid) AND {column} IS NOT NULL "
+        f"WHERE ctid > CAST(CAST(:after AS text) AS tid) AND {column} IS NOT NULL "
         f"ORDER BY ctid LIMIT :n FOR UPDATE"), {"after": after, "n": size})).all()
     if not rows:
         return None
@@ -166,10 +166,10 @@ async def _batch(conn: AsyncConnection, settings: Settings, ring: pii.Ring, old:
         cast = "jsonb" if kind == "json" else "bytea"
         await conn.execute(text(
             f"UPDATE {table} t SET {column} = CAST(v.value AS {cast}) "
-            f"FROM unnest(CAST(:at AS tid[]), CAST(:values AS text[])) AS v(at, value) "
+            f"FROM unnest(CAST(CAST(:at AS text[]) AS tid[]), CAST(:values AS text[])) AS v(at, value) "
             f"WHERE t.ctid = v.at") if kind == "json" else text(
             f"UPDATE {table} t SET {column} = v.value "
-            f"FROM unnest(CAST(:at AS tid[]), CAST(:values AS bytea[])) AS v(at, value) "
+            f"FROM unnest(CAST(CAST(:at AS text[]) AS tid[]), CAST(:values AS bytea[])) AS v(at, value) "
             f"WHERE t.ctid = v.at"), {"at": at, "values": values})
         report.rewritten[f"{table}.{column}"] = report.rewritten.get(f"{table}.{column}", 0) + len(at)
     if old_hashes and old.hash_kids[0] != ring.hash_kids[0]:

@@ -211,8 +211,7 @@ class TokenService:
         kid = header.get("kid")
         if not isinstance(kid, str):
             raise TokenError("auth.bad_signature", "The token names no signing key (kid).")
-        if kid not in self._verifying:
-            self.refresh()
+        self.refresh()  # a key retired in the data directory no longer verifies
         if kid not in self._verifying:
             raise TokenError("auth.bad_signature", "The token's signing key (kid) is not ours.")
         verifying_key = self._verifying[kid][1]
