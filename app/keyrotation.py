@@ -38,6 +38,8 @@ from app.config import Settings
 ROTATION_LOCK = 7_715_002  # one rotation at a time
 IMPORT_LOCK = 7_715_003  # an import holds it shared while it runs; a rotation exclusively
 BATCH = 500
+BATCH_LOCK_TIMEOUT = "500ms"  # below PostgreSQL's deadlock_timeout (1 s by default)
+START_LOCK_TIMEOUT = "30s"  # the start waits this long for transactions under the old key set
 # Columns holding an ID number encrypted with `pii.encrypt`.
 ID_NUMBERS = (("household_member", "id_number_enc"), ("helper", "id_number_enc"),
               ("app_user", "id_number_enc"), ("insurance_roster_entry", "id_number_enc"))
@@ -134,6 +136,9 @@ async def _batch(conn: AsyncConnection, settings: Settings, ring: pii.Ring, old:
                  table: str, column: str, context: bytes, kind: str, after: str, size: int,
                  hash_columns: list[tuple[str, str]], report: Report) -> str | None:
     """One batch in one transaction; answers the position reached (None at the table's end)."""
+    # A batch gives way to requests: rather than wait long for a row a request holds (and risk
+    # being the deadlock that fails the request), it stops and is tried again.
+    await conn.execute(text(f"SET LOCAL lock_timeout = '{BATCH_LOCK_TIMEOUT}'"))
     rows = (await conn.execute(text(
         f"SELECT ctid::text AS at, {column} AS v FROM {table} "
         f"WHERE ctid > CAST(CAST(:after AS text) AS tid) AND {column} IS NOT NULL "
@@ -230,14 +235,22 @@ def _write_new_keys(settings: Settings, kid: int) -> None:
 
 
 async def _start(conn: AsyncConnection, settings: Settings, state: dict) -> int:
-    data_dir = Path(settings.data_dir)
-    on_disk = pii.key_ids_on_disk(data_dir, "aes") + pii.key_ids_on_disk(data_dir, "hmac")
-    kid = max([state["aes_kid"], state["hash_kid"], *on_disk]) + 1
+    # Key files of a higher id than the state's can only be those of a start that was interrupted
+    # before it committed: they are used again (keyfiles.create keeps an existing file).
+    kid = max(state["aes_kid"], state["hash_kid"]) + 1
     # The keys in use must be readable before anything changes.
     pii.key_by_id(settings, "aes", state["aes_kid"])
     pii.key_by_id(settings, "hmac", state["hash_kid"])
     _write_new_keys(settings, kid)
-    await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": pii.KEYSET_LOCK})
+    await conn.execute(text(f"SET LOCAL lock_timeout = '{START_LOCK_TIMEOUT}'"))
+    try:
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": pii.KEYSET_LOCK})
+    except DBAPIError as e:
+        await conn.rollback()
+        if not _retry(e):
+            raise
+        raise RotationError(f"Transactions using the keys did not end within {START_LOCK_TIMEOUT}: "
+                            "nothing was changed; run `xiaokang rotate-keys` again.") from e
     done = await conn.execute(text(
         "UPDATE pii_key_state SET phase = 'rotating', old_aes_kid = aes_kid, "
         "old_hash_kid = hash_kid, aes_kid = :kid, hash_kid = :kid, progress = '{}'::jsonb, "

@@ -359,3 +359,23 @@ def test_the_signing_key_rotates_and_the_old_one_verifies_until_retired(tmp_path
     pem = Path(tmp_path / "jwt-es256-1.pem").read_text()
     with pytest.raises(SigningKeyError, match="XIAOKANG_JWT_PRIVATE_KEY"):
         rotate_signing_key(Settings(data_dir=tmp_path / "env", jwt_private_key=pem))
+
+
+def test_id_numbers_inside_json_documents_are_re_encrypted(rot_settings):
+    from app.keyrotation import _rekey_json
+
+    s = rot_settings
+    old = base64.b64encode(pii.encrypt(s, "321283196605125011")).decode()
+    for kind in ("aes", "hmac"):
+        path = s.data_dir / pii.key_filename(kind, 3)
+        path.write_text(base64.b64encode(os.urandom(32)).decode())
+        path.chmod(0o600)
+    doc = {"members": [{"name": "王", "id_number_enc": old}], "value": {"id_number_enc": old},
+           "note": "id_number_enc"}
+    ring = pii.Ring(s, 3, (3,))
+    new, changed = _rekey_json(doc, s, ring)
+    assert changed == 2 and new["note"] == "id_number_enc"
+    for blob in (new["members"][0]["id_number_enc"], new["value"]["id_number_enc"]):
+        assert pii.key_id(base64.b64decode(blob)) == 3
+        assert pii.decrypt(s, base64.b64decode(blob)) == "321283196605125011"
+    assert _rekey_json(new, s, ring) == (new, 0)  # a second pass changes nothing
