@@ -246,9 +246,11 @@ async def ring(session, settings: Settings) -> Ring:
 
 
 def keys(settings: Settings) -> tuple[bytes, bytes]:
-    """The newest (encryption key, hash key) present."""
-    r = local_ring(settings)
-    return key_by_id(settings, "aes", r.aes_kid), key_by_id(settings, "hmac", r.hash_kids[0])
+    """The oldest (encryption key, hash key) present, for keys derived from them (stored import
+    files, sync cursors): what they sealed stays readable through a rotation, until its old keys
+    are retired."""
+    return (key_by_id(settings, "aes", _newest(settings, "aes")[-1]),
+            key_by_id(settings, "hmac", _newest(settings, "hmac")[-1]))
 
 
 def id_hash(settings: Settings, number: str) -> bytes:
