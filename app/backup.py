@@ -5,8 +5,10 @@ environment): a database restored without them has lost every ID number. So an a
 
 - `database.dump`: `pg_dump --format=custom` of the application database, taken in the same
   snapshot as the manifest's row counts (`pg_export_snapshot`), so it is consistent;
-- `keys.enc`: every key file of the data directory (and the keys given in the environment),
-  encrypted with AES-256-GCM under a key derived from `XIAOKANG_BACKUP_PASSPHRASE` with scrypt;
+- `keys.enc`: every key file of the data directory (and the keys given in the environment):
+  with rotated keys several of each kind (`pii-aes-2.key`, `jwt-es256-2.pem`, ...), read before
+  and after the dump so that every key its rows may need is there; encrypted with AES-256-GCM
+  under a key derived from `XIAOKANG_BACKUP_PASSPHRASE` with scrypt;
 - `manifest.json`: format, time, schema revision, row counts, SHA-256 and size of each part and
   the scrypt parameters, authenticated by `manifest.mac` (HMAC-SHA256 under the same derived key):
   an altered manifest, an altered part or a wrong passphrase is refused before anything is written.
@@ -131,6 +133,10 @@ async def backup(settings: Settings, url: URL, path: Path, passphrase: str) -> S
 
     if path.exists():
         raise BackupError(f"{path} exists: a backup never overwrites a file.")
+    # The keys are read before and after the dump, and the archive holds both: a key retired
+    # meanwhile (app/keyrotation.py) may still be needed by the dump's rows, and a key a rotation
+    # created meanwhile may already encrypt some of them.
+    key_files = _key_files(settings)
     conn = await asyncpg.connect(**_connect_kwargs(url))
     try:
         major = int(await conn.fetchval("SHOW server_version_num")) // 10000
@@ -146,12 +152,13 @@ async def backup(settings: Settings, url: URL, path: Path, passphrase: str) -> S
         raise BackupError(f"pg_dump failed: {dump.stderr.decode(errors='replace')[-500:]}", 1)
     salt, nonce = os.urandom(16), os.urandom(12)
     key = _derive(passphrase, salt)
-    keys_plain = json.dumps({k: base64.b64encode(v).decode() for k, v in _key_files(settings).items()})
+    key_files = {**key_files, **_key_files(settings)}
+    keys_plain = json.dumps({k: base64.b64encode(v).decode() for k, v in key_files.items()})
     keys_enc = nonce + AESGCM(key).encrypt(nonce, keys_plain.encode(), b"xiaokang-backup-keys")
     parts = {"database.dump": dump.stdout, "keys.enc": keys_enc}
     manifest = {
         "format": FORMAT, "created_at": datetime.now(UTC).isoformat(), "schema_revision": revision,
-        "row_counts": counts,
+        "row_counts": counts, "key_files": sorted(key_files),
         "parts": {name: {"sha256": _sha256(data), "size": len(data)} for name, data in parts.items()},
         "kdf": {"name": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P,
                 "salt": base64.b64encode(salt).decode()},

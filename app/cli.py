@@ -369,6 +369,67 @@ def restore(path: Path = typer.Argument(..., exists=True, dir_okay=False),
                   f"{sum(done.row_counts.values())} rows; the keys are in the data directory")
 
 
+@cli.command("rotate-keys")
+def rotate_keys(
+    resume: bool = typer.Option(False, "--resume", help="continue an interrupted rotation"),
+    batch_size: int = typer.Option(500, min=1, help="rows re-encrypted per transaction"),
+    retire: bool = typer.Option(False, "--retire",
+                                help="remove the key files no longer in use (after a rotation)"),
+    signing: bool = typer.Option(False, "--signing",
+                                 help="the token signing key instead of the PII keys"),
+) -> None:
+    """Rotate the PII keys (re-encrypting in batches while the service runs), or the token
+    signing key with --signing; --retire removes the keys a finished rotation left unused."""
+    from app.db import Database
+    from app.keyrotation import RotationError
+
+    settings = get_settings()
+    _refuse_exposed_keys(settings)
+    if signing:
+        from app.auth import tokens
+
+        try:
+            if retire:
+                gone = tokens.retire_signing_keys(settings)
+                console.print("removed " + (", ".join(str(p) for p in gone) or "nothing") +
+                              " (keys whose successor is older than the longest token lifetime)")
+            else:
+                kid = tokens.rotate_signing_key(settings)
+                console.print(f"new signing key {kid}: it signs from now on; the old keys stay "
+                              "in the JWKS until `xiaokang rotate-keys --signing --retire`, once "
+                              "the tokens they signed have expired")
+        except tokens.SigningKeyError as e:
+            console.print(f"[red]{e}[/red]")
+            raise typer.Exit(1) from None
+        return
+
+    async def run():
+        from app import keyrotation
+
+        db = Database.from_settings(settings)
+        try:
+            if retire:
+                return await keyrotation.retire(db.engine, settings)
+            return await keyrotation.rotate(db.engine, settings, resume=resume,
+                                            batch_size=batch_size)
+        finally:
+            await db.dispose()
+
+    try:
+        done = asyncio.run(run())
+    except RotationError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(e.exit_code) from None
+    if retire:
+        console.print("removed " + (", ".join(str(p) for p in done) or "nothing"))
+        return
+    total = sum(done.rewritten.values())
+    console.print(f"keys rotated {done.old_aes_kid} → {done.aes_kid}"
+                  f"{' (resumed)' if done.resumed else ''}: {total:,} values re-encrypted, "
+                  f"{done.rehashed:,} hashes rewritten in {done.passes} passes. The old key files "
+                  "are no longer used: back up, then `xiaokang rotate-keys --retire`.")
+
+
 audit_cli = typer.Typer(help="The audit log's hash chain (clause 十五).", no_args_is_help=True)
 cli.add_typer(audit_cli, name="audit")
 

@@ -49,8 +49,14 @@ def create(path: Path, content: bytes) -> None:
 
 
 def check_all(settings: Settings) -> None:
-    """At start: every key file present in the data directory is private to its owner."""
-    for name in KEY_FILES:
-        path = Path(settings.data_dir) / name
+    """At start: every key file present in the data directory (rotated keys too:
+    `pii-aes-2.key`, `jwt-es256-2.pem`, ...) is private to its owner."""
+    data_dir = Path(settings.data_dir)
+    names = set(KEY_FILES)
+    if data_dir.is_dir():
+        names |= {p.name for p in data_dir.iterdir()
+                  if p.name.startswith(("pii-", "jwt-es256")) and p.suffix in (".key", ".pem")}
+    for name in sorted(names):
+        path = data_dir / name
         if path.exists():
             check(path)

@@ -94,6 +94,7 @@ async def create_user(session: AsyncSession, actor: Principal | None, data, sett
     if data.id_number:
         pii = _pii()
         parsed = pii.parse_id_number(data.id_number)
+        await pii.ring(session, settings)
         user.id_number_hash = pii.id_hash(settings, parsed)
         user.id_number_enc = pii.encrypt(settings, parsed)
     session.add(user)

@@ -11,6 +11,11 @@ are kept (a bounded map keyed by the token itself), and a later request with the
 only has its times checked again (exp, and iat against the clock skew). A token is immutable,
 so what its signature proved stays proved; revocation is the account check's business
 (app/auth/liveness.py), never the signature's.
+
+The signing key rotates (`xiaokang rotate-keys --signing`): a new file `jwt-es256-<n>.pem` signs
+from then on, in every process (each looks at the data directory, one stat() per token issued);
+every token names its key (`kid`) and is verified with that key only; the older keys stay in the
+JWKS until `--retire` removes them, once no token they signed can still be valid.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -69,34 +75,127 @@ def _from_private_pem(pem: str) -> KeyPair:
     return KeyPair(pem, public_pem, _kid(public_pem))
 
 
+SIGNING_FILE = re.compile(r"^jwt-es256(?:-(\d+))?\.pem$")
+
+
+class SigningKeyError(Exception):
+    """A signing key rotation that cannot be done (nothing changed)."""
+
+
+def _signing_file(n: int) -> str:
+    return "jwt-es256.pem" if n == 0 else f"jwt-es256-{n}.pem"
+
+
+def _signing_files(data_dir: Path) -> list[tuple[int, Path]]:
+    """The signing key files of the data directory, oldest first."""
+    if not data_dir.is_dir():
+        return []
+    found = [(int(m.group(1) or 0), p) for p in data_dir.iterdir()
+             if (m := SIGNING_FILE.match(p.name))]
+    return sorted(found)
+
+
 def load_or_create_keys(settings: Settings) -> KeyPair:
-    """The signing key from settings, or from `<data_dir>/jwt-es256.pem`, generated once."""
+    """The signing key from settings, or the newest `<data_dir>/jwt-es256[-n].pem` (the first
+    generated once)."""
+    return load_all_keys(settings)[-1]
+
+
+def load_all_keys(settings: Settings) -> list[KeyPair]:
+    """Every key pair tokens may be verified with, the signing one last: the one of settings, or
+    the files of the data directory (the first generated once)."""
     if configured := reveal(settings.jwt_private_key):
-        return _from_private_pem(configured)
-    path = Path(settings.data_dir) / "jwt-es256.pem"
-    if not path.exists():
+        return [_from_private_pem(configured)]
+    data_dir = Path(settings.data_dir)
+    if not _signing_files(data_dir):
         key = ec.generate_private_key(ec.SECP256R1())
-        keyfiles.create(path, key.private_bytes(
+        keyfiles.create(data_dir / _signing_file(0), key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         ))
-    return _from_private_pem(keyfiles.read(path).decode())
+    return [_from_private_pem(keyfiles.read(p).decode()) for _, p in _signing_files(data_dir)]
+
+
+def rotate_signing_key(settings: Settings) -> str:
+    """A new signing key file (mode 600): it signs from the next token on, in every process
+    (they look at the data directory); the older keys still verify and stay in the JWKS until
+    retired. Answers the new key's kid."""
+    if reveal(settings.jwt_private_key):
+        raise SigningKeyError("The signing key comes from XIAOKANG_JWT_PRIVATE_KEY: rotate it "
+                              "there (nothing was changed).")
+    load_all_keys(settings)  # the first key exists, and every file is private
+    data_dir = Path(settings.data_dir)
+    n = _signing_files(data_dir)[-1][0] + 1
+    key = ec.generate_private_key(ec.SECP256R1())
+    path = data_dir / _signing_file(n)
+    keyfiles.create(path, key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return _from_private_pem(keyfiles.read(path).decode()).kid
+
+
+def token_lifetime(settings: Settings) -> int:
+    """Seconds a token signed now may be accepted: its lifetime and the clock skew."""
+    return settings.access_token_ttl_seconds + settings.token_clock_skew_seconds
+
+
+def retire_signing_keys(settings: Settings, now: float | None = None) -> list[Path]:
+    """Remove the signing keys older than the newest once the newest has signed for longer than
+    a token lives (no token signed by an older key can still be valid); answers those removed."""
+    if reveal(settings.jwt_private_key):
+        raise SigningKeyError("The signing key comes from XIAOKANG_JWT_PRIVATE_KEY: there are "
+                              "no key files to retire.")
+    files = _signing_files(Path(settings.data_dir))
+    if len(files) < 2:
+        return []
+    newest = files[-1][1]
+    age = (now if now is not None else time.time()) - newest.stat().st_mtime
+    if age < token_lifetime(settings):
+        raise SigningKeyError(
+            f"The newest signing key ({newest.name}) is {int(age)} s old: tokens signed by the "
+            f"older keys may be valid for up to {token_lifetime(settings)} s after it came. "
+            "Nothing was removed; retire later.")
+    for _, path in files[:-1]:
+        path.unlink()
+    return [p for _, p in files[:-1]]
 
 
 class TokenService:
     def __init__(self, settings: Settings, keys: KeyPair | None = None) -> None:
         self.settings = settings
-        self.keys = keys or load_or_create_keys(settings)
+        self._fixed = keys is not None
+        self._stamp: int | None = None
+        self._load([keys] if keys is not None else load_all_keys(settings))
+
+    def _load(self, pairs: list[KeyPair]) -> None:
         # Parsed once: python-jose re-parses a PEM string on every call, a Key object it uses.
+        self.keys = pairs[-1]
         self._signing_key = jwk.construct(self.keys.private_pem, ALGORITHM)
-        self._verifying_key = jwk.construct(self.keys.public_pem, ALGORITHM)
+        self._verifying = {p.kid: (p, jwk.construct(p.public_pem, ALGORITHM)) for p in pairs}
+        # Tokens verified under the keys loaded; a change of keys (one retired) verifies afresh.
         self._verified: dict[str, dict[str, Any]] = {}
+        self._stamp = self._dir_stamp()
+
+    def _dir_stamp(self) -> int | None:
+        try:
+            return Path(self.settings.data_dir).stat().st_mtime_ns
+        except OSError:
+            return None
+
+    def refresh(self) -> None:
+        """Pick up keys added or retired in the data directory (`xiaokang rotate-keys
+        --signing`): one stat() when nothing changed."""
+        if self._fixed or reveal(self.settings.jwt_private_key):
+            return
+        if self._dir_stamp() != self._stamp:
+            self._load(load_all_keys(self.settings))
 
     def issue(self, subject: str, claims: dict[str, Any], ttl_seconds: int | None = None,
               now: datetime | None = None) -> tuple[str, int]:
         """Sign an access token for `subject`; answers the token and its lifetime in seconds."""
         ttl = ttl_seconds if ttl_seconds is not None else self.settings.access_token_ttl_seconds
         now = now or datetime.now(UTC)
+        self.refresh()
         payload = {
             **claims,
             "iss": self.settings.jwt_issuer,
@@ -112,6 +211,7 @@ class TokenService:
 
     def verify(self, token: str) -> dict[str, Any]:
         """The claims of a token we signed, or TokenError with a stable code."""
+        self.refresh()  # a key retired in the data directory: its tokens are verified afresh
         known = self._verified.get(token)
         if known is not None:
             self._check_times(known)
@@ -141,16 +241,23 @@ class TokenService:
             raise TokenError("auth.malformed_token", "The token is not a JWT.") from e
         if header.get("alg") not in ALGORITHMS:
             raise TokenError("auth.bad_algorithm", "The token is not signed with ES256.")
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise TokenError("auth.bad_signature", "The token names no signing key (kid).")
+        self.refresh()  # a key retired in the data directory no longer verifies
+        if kid not in self._verifying:
+            raise TokenError("auth.bad_signature", "The token's signing key (kid) is not ours.")
+        verifying_key = self._verifying[kid][1]
         try:
             # The signature first, on its own (and only once): whatever fails after it is the
             # claims' fault.
-            jws.verify(token, self._verifying_key, ALGORITHMS)
+            jws.verify(token, verifying_key, ALGORITHMS)
         except JWSError as e:
             raise TokenError("auth.bad_signature", "The token's signature is not valid.") from e
         try:
             claims = jwt.decode(
                 token,
-                self._verifying_key,
+                verifying_key,
                 algorithms=ALGORITHMS,
                 audience=self.settings.jwt_audience,
                 issuer=self.settings.jwt_issuer,
@@ -179,11 +286,16 @@ class TokenService:
         return claims
 
     def jwks(self) -> dict[str, Any]:
-        """The public key set served at /.well-known/jwks.json."""
-        key = jwk.construct(self.keys.public_pem, ALGORITHM).to_dict()
-        key = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in key.items()}
-        key.update({"kid": self.keys.kid, "use": "sig", "alg": ALGORITHM})
-        return {"keys": [key]}
+        """The public key set served at /.well-known/jwks.json: the signing key and the older
+        ones not yet retired (tokens they signed may still be valid)."""
+        self.refresh()
+        out = []
+        for pair, _ in reversed(list(self._verifying.values())):
+            key = jwk.construct(pair.public_pem, ALGORITHM).to_dict()
+            key = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in key.items()}
+            key.update({"kid": pair.kid, "use": "sig", "alg": ALGORITHM})
+            out.append(key)
+        return {"keys": out}
 
 
 def unverified_subject(token: str) -> str | None:

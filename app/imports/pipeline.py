@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
-from sqlalchemy import delete, update
+from sqlalchemy import delete, text, update
 
+from app import pii
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.config import Settings
@@ -106,6 +107,7 @@ async def run_job(db: Database, settings: Settings, job_id: uuid.UUID) -> str:
             # first statement through the session also opens the transaction that the raw
             # asyncpg connection below (COPY) then works in.
             await session.execute(delete(ImportRowError).where(ImportRowError.job_id == job.id))
+            await _outside_key_rotation(session, settings)
             raw = await (await session.connection()).get_raw_connection()
             ctx = Context(session=session, conn=raw.driver_connection, settings=settings,
                           principal=principal, job_id=job.id, today=today(), dry_run=job.dry_run)
@@ -126,6 +128,19 @@ async def run_job(db: Database, settings: Settings, job_id: uuid.UUID) -> str:
         log.info("import_finished", job_id=str(job.id), kind=job.kind, state=final["state"],
                  seconds=round(time.perf_counter() - started, 2))
     return final["state"]
+
+
+async def _outside_key_rotation(session, settings: Settings) -> None:
+    """An import hashes its rows once and matches them with the stored ones, so it runs outside
+    a key rotation: it waits for a running one (app/keyrotation.py holds the lock), and refuses
+    to run after an interrupted one until it is resumed."""
+    from app.keyrotation import IMPORT_LOCK
+
+    await session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": IMPORT_LOCK})
+    if (await pii.ring(session, settings)).rotating:
+        raise _Abort("import.keys_rotating",
+                     "a key rotation is unfinished: resume it (`xiaokang rotate-keys --resume`), "
+                     "then import again; nothing was imported")
 
 
 async def _finish_failed(db: Database, job: ImportJob, principal: Principal, final: dict) -> None:

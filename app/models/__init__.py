@@ -8,6 +8,7 @@ from app.models import (  # noqa: F401 - imported for their tables
     households,
     imports,
     insurance,
+    keys,
     pairings,
     policy_lines,
     proposals,

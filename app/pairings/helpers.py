@@ -48,8 +48,9 @@ async def create_helper(session: AsyncSession, settings: Settings, principal: Pr
             parsed = ids.parse_id_number(data.id_number, on=today())
         except InvalidIdNumber as e:
             raise _field_error("id_number", e.code, e.detail) from e
-        helper.id_hash = pii.id_hash(settings, parsed.number)
-        if await session.scalar(select(Helper.id).where(Helper.id_hash == helper.id_hash)):
+        every = (await pii.ring(session, settings)).id_hashes(parsed.number)
+        helper.id_hash = every[0]
+        if await session.scalar(select(Helper.id).where(Helper.id_hash.in_(every))):
             raise Conflict("helper.exists", "A helper with this ID number is already recorded.")
         helper.id_number_enc = pii.encrypt(settings, parsed.number)
         helper.unit, helper.post, helper.phone = data.unit, data.post, data.phone

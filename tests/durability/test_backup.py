@@ -202,7 +202,7 @@ async def test_the_server_refuses_to_start_with_keys_that_do_not_read_the_number
     (data_dir / "pii-aes.key").write_text(base64.b64encode(os.urandom(32)).decode())
     from app import pii
 
-    pii._keys.cache_clear()
+    pii.forget_keys()
     database = Database(target, pool_size=1, max_overflow=0)
     try:
         async with database.engine.connect() as conn:

@@ -41,7 +41,7 @@ def _claims(app, **over):
 
 def _sign(app, claims):
     keys = app.state.tokens.keys
-    return jose_jwt.encode(claims, keys.private_pem, algorithm="ES256")
+    return jose_jwt.encode(claims, keys.private_pem, algorithm="ES256", headers={"kid": keys.kid})
 
 
 async def _me(client, token):
@@ -93,7 +93,9 @@ async def test_token_signed_by_another_key_is_401(client, app):
     other = ec.generate_private_key(ec.SECP256R1()).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption()).decode()
-    token = jose_jwt.encode(_claims(app), other, algorithm="ES256")
+    # naming our key (kid) does not help: the signature is checked with that key
+    token = jose_jwt.encode(_claims(app), other, algorithm="ES256",
+                            headers={"kid": app.state.tokens.keys.kid})
     assert_problem(await _me(client, token), 401, "auth.bad_signature")
 
 

@@ -52,7 +52,7 @@ def test_the_app_refuses_to_start_with_a_key_file_others_can_read(tmp_path, name
 def test_a_readable_pii_key_is_not_used(tmp_path):
     settings = _make_keys(tmp_path)
     (tmp_path / "pii-hmac.key").chmod(0o644)
-    pii._keys.cache_clear()
+    pii.forget_keys()
     with pytest.raises(KeyFileError):
         pii.keys(settings)
 
@@ -90,7 +90,7 @@ def test_secret_settings_are_secret_strings_and_never_shown(monkeypatch, tmp_pat
         assert v not in shown
     # and every use reads the secret itself
     assert TokenService(settings).keys.private_pem == pem
-    pii._keys.cache_clear()
+    pii.forget_keys()
     assert pii.keys(settings) == (b"k" * 32, b"h" * 32)
     from app.db import database_url
 

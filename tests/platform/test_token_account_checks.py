@@ -101,7 +101,8 @@ def _claims(app, sub, **over):
               "scope": "regions:read", "region_code": "321200000000", "role": "admin", "ver": 1}
     claims.update(over)
     return jose_jwt.encode({k: v for k, v in claims.items() if v is not None},
-                           app.state.tokens.keys.private_pem, algorithm="ES256")
+                           app.state.tokens.keys.private_pem, algorithm="ES256",
+                           headers={"kid": app.state.tokens.keys.kid})
 
 
 async def _real_sub(session, client, admin):

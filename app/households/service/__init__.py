@@ -6,6 +6,6 @@ For other modules:
 - `answers.segment`, `answers.member_segments` (both in one statement:
   `answers.household_with_members`), `answers.target_on`: the answers on a date as the rules
   wrote them into the timelines (R5, entitlements, dibao coverage).
-- `members.current_member_by_hash(session, app.pii.id_hash(settings, number))`: who holds a number.
+- `members.current_member_by_hash(session, app.pii.id_hashes(settings, number))`: who holds a number.
 - `app.policy_lines.service.line_in_force(session, region_code, on)`: the R1 line in force.
 """

@@ -54,10 +54,13 @@ def parse_id(number: str, loc: list[Any], on: date | None = None) -> ids.ParsedI
         raise field_error(loc, e.code, e.detail) from None
 
 
-async def current_holder(session: AsyncSession, hash_: bytes) -> HouseholdMember | None:
-    """The current member (of any household) holding the number with this keyed hash."""
+async def current_holder(session: AsyncSession, hashes: bytes | list[bytes]
+                         ) -> HouseholdMember | None:
+    """The current member (of any household) holding the number with these keyed hashes
+    (`app.pii.id_hashes`: two while the keys rotate)."""
+    hashes = [hashes] if isinstance(hashes, bytes) else hashes
     return (await session.scalars(select(HouseholdMember).where(
-        HouseholdMember.id_hash == hash_, HouseholdMember.left_on.is_(None)))).first()
+        HouseholdMember.id_hash.in_(hashes), HouseholdMember.left_on.is_(None)))).first()
 
 
 def taken_error(number: str, household_id: uuid.UUID | None, loc: list[Any]) -> Conflict:
@@ -71,7 +74,7 @@ def taken_error(number: str, household_id: uuid.UUID | None, loc: list[Any]) -> 
                            "id_number": masked})
 
 
-async def ensure_number_free(session: AsyncSession, number: str, hash_: bytes,
+async def ensure_number_free(session: AsyncSession, number: str, hash_: bytes | list[bytes],
                              loc: list[Any], principal: Principal) -> None:
     """Section 2: a number is unique among current members of all households (409 otherwise).
 

@@ -69,8 +69,9 @@ async def add_member(session: AsyncSession, settings: Settings, principal: Princ
     if not shape.ok:
         r = shape.first_refusal
         raise field_error(["body", "relation"], r.code, r.reason.detail)
-    hash_ = pii.id_hash(settings, parsed.number)
-    await ensure_number_free(session, parsed.number, hash_, ["body", "id_number"], principal)
+    hashes = (await pii.ring(session, settings)).id_hashes(parsed.number)
+    hash_ = hashes[0]
+    await ensure_number_free(session, parsed.number, hashes, ["body", "id_number"], principal)
     row = new_member(settings, h.id, parsed, name=data.name, relation=data.relation,
                      joined_on=joined)
     session.add(row)
@@ -169,19 +170,21 @@ async def memberships_by_number(session: AsyncSession, settings: Settings, princ
                                 number: str) -> list[HouseholdMember]:
     """Every membership (current and past) of the person with this ID number in the caller's
     region, found by keyed hash; newest join first."""
-    hash_ = pii.id_hash(settings, number)
+    hashes = (await pii.ring(session, settings)).id_hashes(number)
     stmt = (select(HouseholdMember).join(Household, Household.id == HouseholdMember.household_id)
-            .where(HouseholdMember.id_hash == hash_,
+            .where(HouseholdMember.id_hash.in_(hashes),
                    region_filter(principal, Household.village_code))
             .order_by(HouseholdMember.joined_on.desc(), HouseholdMember.created_at.desc()))
     return list((await session.scalars(stmt)).all())
 
 
-async def current_member_by_hash(session: AsyncSession, hash_: bytes) -> HouseholdMember | None:
-    """The current member of any household with this keyed hash (`app.pii.id_hash`), unscoped:
-    for rules across modules (P4, D6)."""
+async def current_member_by_hash(session: AsyncSession, hash_: bytes | list[bytes]
+                                 ) -> HouseholdMember | None:
+    """The current member of any household with this keyed hash (`app.pii.id_hashes`: every
+    hash of the number while the keys rotate), unscoped: for rules across modules (P4, D6)."""
+    hashes = [hash_] if isinstance(hash_, bytes) else hash_
     return (await session.scalars(select(HouseholdMember).where(
-        HouseholdMember.id_hash == hash_, HouseholdMember.left_on.is_(None)))).first()
+        HouseholdMember.id_hash.in_(hashes), HouseholdMember.left_on.is_(None)))).first()
 
 
 def membership_on(memberships: list[HouseholdMember], on: date) -> HouseholdMember | None:

@@ -104,11 +104,12 @@ async def _member_numbers(session: AsyncSession, settings: Settings, principal: 
         seen[p.number] = i
         parsed.append(p)
     hashes = {}
+    ring = await pii.ring(session, settings)
     for i, p in enumerate(parsed):
-        h = pii.id_hash(settings, p.number)
-        await ensure_number_free(session, p.number, h, ["body", "members", i, "id_number"],
+        every = ring.id_hashes(p.number)
+        await ensure_number_free(session, p.number, every, ["body", "members", i, "id_number"],
                                  principal)
-        hashes[h] = p.number
+        hashes[every[0]] = p.number
     return parsed, hashes
 
 

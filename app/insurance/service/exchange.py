@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import pii
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.auth.scoping import principal_prefix, region_filter
@@ -25,7 +26,7 @@ from app.insurance.service.schemes import get_scheme
 from app.kit import cells
 from app.kit.pagination import PageParams, paginate
 from app.models.insurance import InsuranceRosterEntry, InsuranceScheme
-from app.pii import decrypt, id_hash
+from app.pii import decrypt
 from app.policy.errors import PolicyError
 from app.policy.ids import mask_id, parse_id_number
 from app.policy.insurance import RESULT_OK, check_confirmation
@@ -193,10 +194,14 @@ async def apply_confirmations(session: AsyncSession, settings: Settings, princip
         raise NotFound("insurance.scheme.not_found", f"No {kind} scheme for {year}.")
     scheme = await get_scheme(session, year, kind, lock=True)
     numbers = [_normalise(i.id_number) for i in items]
-    hashes = {n: id_hash(settings, n) for n in numbers if n is not None}
-    params = {"hashes": list(hashes.values()), "prefix": f"{prefix}%"}
-    known = set((await session.scalars(_MEMBER_HASHES, params)).all())
-    rows = {r.id_hash: r for r in (await session.execute(
+    ring = await pii.ring(session, settings)
+    every = {n: ring.id_hashes(n) for n in numbers if n is not None}
+    hashes = {n: h[0] for n, h in every.items()}
+    # While the keys rotate a stored row may carry the old hash: found under any, keyed by the new.
+    current = {old: h[0] for h in every.values() for old in h}
+    params = {"hashes": list(current), "prefix": f"{prefix}%"}
+    known = {current[bytes(h)] for h in (await session.scalars(_MEMBER_HASHES, params)).all()}
+    rows = {current[bytes(r.id_hash)]: r for r in (await session.execute(
         _ROWS, {**params, "scheme": scheme.id})).all()}
 
     results: list[dict] = []
