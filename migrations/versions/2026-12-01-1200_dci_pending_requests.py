@@ -1,7 +1,7 @@
 """DCI: the requests of an asynchronous search kept (encrypted) until it is answered
 
 Revision ID: 1002
-Revises: 0904
+Revises: 1001
 Create Date: 2026-12-01 12:00:00+00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "1002"
-down_revision: str | None = "0904"
+down_revision: str | None = "1001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
