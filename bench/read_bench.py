@@ -158,9 +158,13 @@ async def _token(base: str, url: str, work: Path) -> str:
     db = Database.from_settings(settings)
     try:
         async with db.sessionmaker() as s:
-            await create_user(s, None, UserIn(username="bench", password="a long bench password",
-                                              role="admin", region_code=CITY), settings)
-            await s.commit()
+            from sqlalchemy import text
+
+            if not await s.scalar(text("SELECT 1 FROM app_user WHERE username = 'bench'")):
+                await create_user(s, None, UserIn(username="bench",
+                                                  password="a long bench password",
+                                                  role="admin", region_code=CITY), settings)
+                await s.commit()
     finally:
         await db.dispose()
     async with httpx.AsyncClient(base_url=base) as c:
@@ -333,6 +337,8 @@ async def run(args, name: str, url: str, work: Path) -> dict:
                            f"&cursor={cursor}", None),
                 lambda i: ("GET", f"/households?status=registered&cursor={s['deep']}", None))
         results: dict = {}
+        only = set(args.only.split(",")) if args.only else None
+        paths = {k: v for k, v in paths.items() if only is None or k in only}
         for key, (app_req, bare_req) in paths.items():
             a = await drive(app_base, app_req, secs, conns, auth)
             b = await drive(bare_base, bare_req, secs, conns)
@@ -340,29 +346,44 @@ async def run(args, name: str, url: str, work: Path) -> dict:
             print(f"{key:16} app {a['rps']:8.1f} req/s p99 {a['p99_ms']:7.1f} ms "
                   f"(errors {a['errors']}) | bare {b['rps']:8.1f} req/s p99 {b['p99_ms']:7.1f} ms"
                   f" | ratio {a['rps'] / b['rps']:.3f}")
-        feed_app = await drive(app_base, lambda i: ("GET", f"/api/v1/events?limit=500&after="
-                                                    f"{(i * 500) % 20000}", None), secs, conns, auth)
-        feed_bare = await drive(bare_base, lambda i: ("GET", f"/events?after={(i * 500) % 20000}",
-                                                      None), secs, conns)
-        print(f"event feed       app {feed_app['rps'] * 500:,.0f} events/s | bare "
-              f"{feed_bare['rps'] * 500:,.0f} events/s")
-        reports = await _report_times(app_base, auth, url)
+        feed_app = feed_bare = {"rps": None}
+        if only is None or "feed" in only:
+            feed_app = await drive(app_base, lambda i: ("GET", f"/api/v1/events?limit=500&after="
+                                                        f"{(i * 500) % 20000}", None),
+                                   secs, conns, auth)
+            feed_bare = await drive(bare_base, lambda i: ("GET", f"/events?after="
+                                                          f"{(i * 500) % 20000}", None),
+                                    secs, conns)
+            print(f"event feed       app {feed_app['rps'] * 500:,.0f} events/s | bare "
+                  f"{feed_bare['rps'] * 500:,.0f} events/s")
+        reports = {}
+        if only is None or "reports" in only:
+            reports = await _report_times(app_base, auth, url)
         for k, v in reports.items():
             print(f"report {k:20} {v['seconds']:.3f} s (HTTP {v['status']}) vs plain "
                   f"{v['plain_seconds']:.3f} s: {v['ratio']:.1f}x")
         worst = max((v["ratio"] for v in reports.values() if v["ratio"]), default=None)
+
+        def ratio(key: str) -> float | None:
+            return round(results[key]["ratio"], 3) if key in results else None
+
+        def events_per_s(run: dict) -> int | None:
+            return round(run["rps"] * 500) if run["rps"] is not None else None
+
         return {
             "households": args.households,
-            "household_get_ratio": round(results["household_get"]["ratio"], 3),
-            "household_get_p99_ms": round(results["household_get"]["app"]["p99_ms"], 1),
-            "list_first_page_ratio": round(results["list_first_page"]["ratio"], 3),
-            "list_deep_page_ratio": round(results["list_deep_page"]["ratio"], 3)
-            if "list_deep_page" in results else None,
-            "entitlements_ratio": round(results["entitlements"]["ratio"], 3),
-            "lookup_ratio": round(results["lookup"]["ratio"], 3),
-            "feed_events_per_s": round(feed_app["rps"] * 500),
-            "feed_bare_events_per_s": round(feed_bare["rps"] * 500),
+            "household_get_ratio": ratio("household_get"),
+            "household_get_p99_ms": round(results["household_get"]["app"]["p99_ms"], 1)
+            if "household_get" in results else None,
+            "list_first_page_ratio": ratio("list_first_page"),
+            "list_deep_page_ratio": ratio("list_deep_page"),
+            "entitlements_ratio": ratio("entitlements"),
+            "lookup_ratio": ratio("lookup"),
+            "feed_events_per_s": events_per_s(feed_app),
+            "feed_bare_events_per_s": events_per_s(feed_bare),
             "reports_worst_ratio": round(worst, 2) if worst else None,
+            "reports_ratios": {k: round(v["ratio"], 2) if v["ratio"] else None
+                               for k, v in reports.items()},
             "app_errors": sum(r["app"]["errors"] for r in results.values()),
         }
     finally:
@@ -378,14 +399,25 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=8.0, help="load per path and server")
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    ap.add_argument("--only", help="comma-separated parts to run (household_get, list_first_page, "
+                                   "list_deep_page, entitlements, lookup, feed, reports)")
+    ap.add_argument("--database", help="reuse a database a --keep run left (its name)")
+    ap.add_argument("--work", help="the data directory (keys) of that run")
     args = ap.parse_args()
     random.seed(7)
-    work = Path(tempfile.mkdtemp(prefix="xk_read_bench_"))
-    name, url = build(args.households, work)
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="xk_read_bench_"))
+    if args.database:
+        from bench.import_bench import _server_url
+
+        name = args.database
+        url = _server_url().set(database=name).render_as_string(hide_password=False)
+    else:
+        name, url = build(args.households, work)
+        print(f"database {name}, data directory {work}")
     try:
         figures = asyncio.run(run(args, name, url, work))
     finally:
-        if not args.keep:
+        if not (args.keep or args.database):
             from bench.import_bench import drop_database
 
             drop_database(name)

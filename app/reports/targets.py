@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import BaseModel
-from sqlalchemy import and_, exists, extract, func, or_, select
+from sqlalchemy import and_, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.auth.scoping import ensure_in_region, region_filter, region_prefix
-from app.models.households import Household, HouseholdAssessment, HouseholdEvent
+from app.auth.scoping import ensure_in_region, principal_prefix, region_filter, region_prefix
+from app.models.households import Household
 from app.models.timelines import HouseholdTimeline
 from app.policy.support import DEVELOPMENT
 
@@ -119,31 +119,49 @@ async def targets(session: AsyncSession, principal: Principal, region_code: str,
                          by_district=sorted(districts.values(), key=lambda d: d.district_code))
 
 
-def _registered_on(on: date):
-    """R6 on `on`, as the household's timeline answers it."""
-    t = HouseholdTimeline
-    return exists().where(t.household_id == Household.id, t.valid.contains(on),
-                          t.status == "registered")
+# (R6) Registered at some time in the year: registered on 1 January, as the timeline answers it,
+# or entered (registered or returned) during the year; with whether that year's assessment
+# exists. One statement: both counts and the first `limit` households lacking the assessment.
+_ANNUAL = text("""
+WITH reg AS MATERIALIZED (
+  SELECT t.household_id AS id, t.village_code,
+         NOT EXISTS (SELECT 1 FROM household_assessment a
+                     WHERE a.household_id = t.household_id AND a.year = :year) AS missing
+  FROM household_timeline t
+  WHERE t.valid @> CAST(:first AS date) AND t.status = 'registered'
+    AND t.village_code LIKE :prefix AND t.village_code LIKE :scope
+  UNION ALL
+  SELECT h.id, h.village_code,
+         NOT EXISTS (SELECT 1 FROM household_assessment a
+                     WHERE a.household_id = h.id AND a.year = :year)
+  FROM household h
+  WHERE h.village_code LIKE :prefix AND h.village_code LIKE :scope
+    AND h.id IN (SELECT e.household_id FROM household_event e
+                 WHERE e.kind IN ('register', 'return') AND e.occurred_on >= CAST(:first AS date)
+                   AND e.occurred_on < CAST(:next AS date))
+    AND NOT EXISTS (SELECT 1 FROM household_timeline t WHERE t.household_id = h.id
+                    AND t.valid @> CAST(:first AS date) AND t.status = 'registered'))
+SELECT c.total, c.missing, r.id, r.village_code, r.registered_on
+FROM (SELECT count(*) AS total, count(*) FILTER (WHERE missing) AS missing FROM reg) c
+LEFT JOIN LATERAL (
+  SELECT f.id, f.village_code, h.registered_on
+  FROM (SELECT id, village_code FROM reg WHERE missing ORDER BY village_code, id LIMIT :limit) f
+  JOIN household h ON h.id = f.id) r ON true
+ORDER BY r.village_code, r.id
+""")
 
 
 async def annual_verification(session: AsyncSession, principal: Principal, region_code: str,
                               year: int, limit: int) -> AnnualVerification:
     """(R6) Households registered at some time in `year` with no assessment of that year."""
-    first = date(year, 1, 1)
-    e = HouseholdEvent
-    entered = exists().where(e.household_id == Household.id, e.kind.in_(("register", "return")),
-                             extract("year", e.occurred_on) == year)
-    assessed = exists().where(HouseholdAssessment.household_id == Household.id,
-                              HouseholdAssessment.year == year)
-    registered = or_(_registered_on(first), entered)
-    base = select(Household.id, Household.village_code, Household.registered_on).where(
-        _scope(principal, region_code), registered)
-    total = await session.scalar(select(func.count()).select_from(base.subquery()))
-    missing_q = base.where(~assessed)
-    missing = await session.scalar(select(func.count()).select_from(missing_q.subquery()))
-    rows = (await session.execute(missing_q.order_by(Household.village_code, Household.id)
-                                  .limit(limit))).all()
+    ensure_in_region(principal, region_code, "region")
+    rows = (await session.execute(_ANNUAL, {
+        "year": year, "first": date(year, 1, 1), "next": date(year + 1, 1, 1), "limit": limit,
+        "prefix": region_prefix(region_code) + "%",
+        "scope": (principal_prefix(principal) or "") + "%"})).all()
+    total, missing = rows[0].total, rows[0].missing
     return AnnualVerification(
-        region_code=region_code, year=year, registered_in_year=total or 0, missing=missing or 0,
+        region_code=region_code, year=year, registered_in_year=total, missing=missing,
         households=[MissingAssessment(household_id=str(r.id), village_code=r.village_code,
-                                      registered_on=r.registered_on) for r in rows])
+                                      registered_on=r.registered_on)
+                    for r in rows if r.id is not None])
