@@ -12,13 +12,12 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import BaseModel
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.auth.scoping import ensure_in_region, principal_prefix, region_filter, region_prefix
-from app.models.households import Household
-from app.models.timelines import HouseholdTimeline
+from app.auth.scoping import ensure_in_region, principal_prefix, region_prefix
 from app.policy.support import DEVELOPMENT
 
 
@@ -68,50 +67,59 @@ class AnnualVerification(BaseModel):
     households: list[MissingAssessment]
 
 
-def _scope(principal: Principal, region_code: str):
-    ensure_in_region(principal, region_code, "region")
-    return and_(region_filter(principal, Household.village_code),
-                Household.village_code.like(f"{region_prefix(region_code)}%"))
+# R5 (八) for every household registered on the date, as the rule wrote it into the timeline:
+# one pass over the day's segments gives the counts and the first `limit` households that fall
+# short (their reasons read by segment id for those only).
+_TARGETS = text("""
+WITH reg AS MATERIALIZED (
+  SELECT t.id, t.household_id, t.village_code, t.support_type, t.target_met
+  FROM household_timeline t
+  WHERE t.valid @> CAST(:on AS date) AND t.status = 'registered'
+    AND t.village_code LIKE :prefix AND t.village_code LIKE :scope)
+SELECT NULL::uuid AS household_id, substr(village_code, 1, 6) AS code, support_type,
+       target_met, count(*) AS n, NULL::jsonb AS reasons, NULL::jsonb AS refusals
+FROM reg GROUP BY 2, 3, 4
+UNION ALL
+SELECT * FROM (
+  SELECT s.household_id, s.village_code, s.support_type, NULL::boolean, NULL::bigint,
+         t.answers -> 'target_reasons', t.answers -> 'target_refusals'
+  FROM (SELECT id, household_id, village_code, support_type FROM reg WHERE NOT target_met
+        ORDER BY village_code, household_id LIMIT :limit) s
+  JOIN household_timeline t ON t.id = s.id
+  ORDER BY s.village_code, s.household_id) listed
+""").columns(reasons=JSONB, refusals=JSONB)
 
 
 async def targets(session: AsyncSession, principal: Principal, region_code: str, on: date,
                   limit: int) -> TargetsReport:
     """R5 (八) for every household registered on `on`: the decision the rule wrote into the
-    household's timeline, read with `valid @> on`: counts in one aggregate, the households that
-    fall short (up to `limit`, with their reasons) in one more query."""
-    t = HouseholdTimeline
-    registered = and_(_scope(principal, region_code), t.valid.contains(on),
-                      t.status == "registered")
-    district = func.substr(t.village_code, 1, 6)
-    counts = (await session.execute(
-        select(district, t.support_type, t.target_met, func.count())
-        .join(Household, Household.id == t.household_id).where(registered)
-        .group_by(district, t.support_type, t.target_met))).all()
+    household's timeline, read with `valid @> on`: the counts and the households that fall
+    short (up to `limit`, with their reasons) in one statement."""
+    ensure_in_region(principal, region_code, "region")
+    rows = (await session.execute(_TARGETS, {
+        "on": on, "limit": limit, "prefix": region_prefix(region_code) + "%",
+        "scope": (principal_prefix(principal) or "") + "%"})).all()
     districts: dict[str, DistrictTargets] = {}
-    for d6, kind, met, n in counts:
-        d = districts.setdefault(d6 + "000000", DistrictTargets(
-            district_code=d6 + "000000", registered=0, development=0, development_met=0,
-            relief=0, relief_met=0))
-        d.registered += n
-        if kind == DEVELOPMENT:
-            d.development += n
-            d.development_met += n if met else 0
-        else:
-            d.relief += n
-            d.relief_met += n if met else 0
-    rows = (await session.execute(
-        select(t.household_id, t.village_code, t.support_type, t.answers)
-        .join(Household, Household.id == t.household_id)
-        .where(registered, t.target_met.is_(False))
-        .order_by(t.village_code, t.household_id).limit(limit))).all()
     short = []
-    for r in rows:
-        refusals = [{k: v for k, v in x.items() if k != "code"}
-                    for x in r.answers["target_refusals"]]
-        reasons = [*r.answers["target_reasons"], *refusals]
-        short.append(ShortHousehold(household_id=str(r.household_id), village_code=r.village_code,
-                                    support_type=r.support_type,
-                                    reasons=[Reason(**x) for x in reasons]))
+    # counts first, then the listed households in (village, id) order
+    for r in sorted(rows, key=lambda r: (r.household_id is not None, r.code, r.household_id or 0)):
+        if r.household_id is not None:
+            refusals = [{k: v for k, v in x.items() if k != "code"} for x in r.refusals]
+            short.append(ShortHousehold(
+                household_id=str(r.household_id), village_code=r.code,
+                support_type=r.support_type,
+                reasons=[Reason(**x) for x in (*r.reasons, *refusals)]))
+            continue
+        d = districts.setdefault(r.code + "000000", DistrictTargets(
+            district_code=r.code + "000000", registered=0, development=0, development_met=0,
+            relief=0, relief_met=0))
+        d.registered += r.n
+        if r.support_type == DEVELOPMENT:
+            d.development += r.n
+            d.development_met += r.n if r.target_met else 0
+        else:
+            d.relief += r.n
+            d.relief_met += r.n if r.target_met else 0
     total = sum(d.registered for d in districts.values())
     met_count = sum(d.development_met + d.relief_met for d in districts.values())
     return TargetsReport(region_code=region_code, as_of=on, registered=total, met=met_count,
