@@ -7,13 +7,14 @@ generator and loaded through the import path, timelines included), starts the ap
 and a bare handler (below) on loopback, drives both with the same load generator (httpx async,
 `--connections` connections, `--seconds` per path) and prints the ratios. Paths: one household,
 the first and a deep page of the list (`status=registered`, `as_of`), entitlements, person lookup;
-the event feed in pages of 500; each report of the whole city once against one plain SQL
-aggregate of the same rows. The last line is one JSON object. Not part of the test suite.
+the event feed in pages of 500; each report of the whole city against one plain SQL aggregate of
+the same rows (the medians of three alternate runs). The last line is one JSON object. Not part
+of the test suite.
 
 The app runs as deployed (docker-compose.yml): JSON logs (to `app.log` in the bench's data
 directory) and a pool of 20 connections. The database is analyzed after the import, as
-autovacuum would. `--keep` keeps the database and `--reuse DATABASE DIR` measures it again
-without building it; `--no-reports` skips the reports.
+autovacuum would. `--keep` keeps the database; `--database NAME --work DIR` measures it again
+without building it; `--only` runs some parts.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import json
 import os
 import random
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 AS_OF = "2019-06-01"
+RUNS = 3  # each report and its aggregate, alternately
 CITY = "321200000000"
 
 
@@ -177,11 +180,9 @@ async def _token(base: str, url: str, work: Path) -> str:
     db = Database.from_settings(settings)
     try:
         async with db.sessionmaker() as s:
-            from sqlalchemy import select
+            from sqlalchemy import text
 
-            from app.models.accounts import User
-
-            if await s.scalar(select(User.id).where(User.username == "bench")) is None:
+            if not await s.scalar(text("SELECT 1 FROM app_user WHERE username = 'bench'")):
                 await create_user(s, None, UserIn(username="bench",
                                                   password="a long bench password",
                                                   role="admin", region_code=CITY), settings)
@@ -304,12 +305,15 @@ async def _report_times(app_base: str, headers: dict, url: str) -> dict:
     try:
         async with httpx.AsyncClient(base_url=app_base, headers=headers, timeout=600) as c:
             for name, sql in aggregates.items():
-                t = time.perf_counter()
-                await conn.fetch(sql, on)
-                plain = time.perf_counter() - t
-                t = time.perf_counter()
-                r = await c.get(f"/api/v1/reports/{name}", params=params[name])
-                took = time.perf_counter() - t
+                plains, tooks = [], []
+                for _ in range(RUNS):  # alternately; the medians, as one run is noise on a loaded box
+                    t = time.perf_counter()
+                    await conn.fetch(sql, on)
+                    plains.append(time.perf_counter() - t)
+                    t = time.perf_counter()
+                    r = await c.get(f"/api/v1/reports/{name}", params=params[name])
+                    tooks.append(time.perf_counter() - t)
+                plain, took = statistics.median(plains), statistics.median(tooks)
                 out[name] = {"seconds": took, "plain_seconds": plain, "status": r.status_code,
                              "ratio": took / plain if plain else None}
     finally:
@@ -364,6 +368,8 @@ async def run(args, name: str, url: str, work: Path) -> dict:
                            f"&cursor={cursor}", None),
                 lambda i: ("GET", f"/households?status=registered&cursor={s['deep']}", None))
         results: dict = {}
+        only = set(args.only.split(",")) if args.only else None
+        paths = {k: v for k, v in paths.items() if only is None or k in only}
         for key, (app_req, bare_req) in paths.items():
             a = await drive(app_base, app_req, secs, conns, auth)
             b = await drive(bare_base, bare_req, secs, conns)
@@ -371,29 +377,44 @@ async def run(args, name: str, url: str, work: Path) -> dict:
             print(f"{key:16} app {a['rps']:8.1f} req/s p99 {a['p99_ms']:7.1f} ms "
                   f"(errors {a['errors']}) | bare {b['rps']:8.1f} req/s p99 {b['p99_ms']:7.1f} ms"
                   f" | ratio {a['rps'] / b['rps']:.3f}")
-        feed_app = await drive(app_base, lambda i: ("GET", f"/api/v1/events?limit=500&after="
-                                                    f"{(i * 500) % 20000}", None), secs, conns, auth)
-        feed_bare = await drive(bare_base, lambda i: ("GET", f"/events?after={(i * 500) % 20000}",
-                                                      None), secs, conns)
-        print(f"event feed       app {feed_app['rps'] * 500:,.0f} events/s | bare "
-              f"{feed_bare['rps'] * 500:,.0f} events/s")
-        reports = {} if args.no_reports else await _report_times(app_base, auth, url)
+        feed_app = feed_bare = {"rps": None}
+        if only is None or "feed" in only:
+            feed_app = await drive(app_base, lambda i: ("GET", f"/api/v1/events?limit=500&after="
+                                                        f"{(i * 500) % 20000}", None),
+                                   secs, conns, auth)
+            feed_bare = await drive(bare_base, lambda i: ("GET", f"/events?after="
+                                                          f"{(i * 500) % 20000}", None),
+                                    secs, conns)
+            print(f"event feed       app {feed_app['rps'] * 500:,.0f} events/s | bare "
+                  f"{feed_bare['rps'] * 500:,.0f} events/s")
+        reports = {}
+        if only is None or "reports" in only:
+            reports = await _report_times(app_base, auth, url)
         for k, v in reports.items():
             print(f"report {k:20} {v['seconds']:.3f} s (HTTP {v['status']}) vs plain "
                   f"{v['plain_seconds']:.3f} s: {v['ratio']:.1f}x")
         worst = max((v["ratio"] for v in reports.values() if v["ratio"]), default=None)
+
+        def ratio(key: str) -> float | None:
+            return round(results[key]["ratio"], 3) if key in results else None
+
+        def events_per_s(run: dict) -> int | None:
+            return round(run["rps"] * 500) if run["rps"] is not None else None
+
         return {
             "households": s["households"],
-            "household_get_ratio": round(results["household_get"]["ratio"], 3),
-            "household_get_p99_ms": round(results["household_get"]["app"]["p99_ms"], 1),
-            "list_first_page_ratio": round(results["list_first_page"]["ratio"], 3),
-            "list_deep_page_ratio": round(results["list_deep_page"]["ratio"], 3)
-            if "list_deep_page" in results else None,
-            "entitlements_ratio": round(results["entitlements"]["ratio"], 3),
-            "lookup_ratio": round(results["lookup"]["ratio"], 3),
-            "feed_events_per_s": round(feed_app["rps"] * 500),
-            "feed_bare_events_per_s": round(feed_bare["rps"] * 500),
+            "household_get_ratio": ratio("household_get"),
+            "household_get_p99_ms": round(results["household_get"]["app"]["p99_ms"], 1)
+            if "household_get" in results else None,
+            "list_first_page_ratio": ratio("list_first_page"),
+            "list_deep_page_ratio": ratio("list_deep_page"),
+            "entitlements_ratio": ratio("entitlements"),
+            "lookup_ratio": ratio("lookup"),
+            "feed_events_per_s": events_per_s(feed_app),
+            "feed_bare_events_per_s": events_per_s(feed_bare),
             "reports_worst_ratio": round(worst, 2) if worst else None,
+            "reports_ratios": {k: round(v["ratio"], 2) if v["ratio"] else None
+                               for k, v in reports.items()},
             "app_errors": sum(r["app"]["errors"] for r in results.values()),
         }
     finally:
@@ -409,27 +430,25 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=8.0, help="load per path and server")
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    ap.add_argument("--no-reports", action="store_true",
-                    help="skip the whole-city reports (reports_worst_ratio is then null)")
-    ap.add_argument("--reuse", nargs=2, metavar=("DATABASE", "DIR"),
-                    help="a database and data directory kept by an earlier --keep run")
+    ap.add_argument("--only", help="comma-separated parts to run (household_get, list_first_page, "
+                                   "list_deep_page, entitlements, lookup, feed, reports)")
+    ap.add_argument("--database", help="reuse a database a --keep run left (its name)")
+    ap.add_argument("--work", help="the data directory (keys) of that run")
     args = ap.parse_args()
     random.seed(7)
-    if args.reuse:
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="xk_read_bench_"))
+    if args.database:
         from bench.import_bench import _server_url
 
-        name, work = args.reuse[0], Path(args.reuse[1])
+        name = args.database
         url = _server_url().set(database=name).render_as_string(hide_password=False)
-        args.keep = True
     else:
-        work = Path(tempfile.mkdtemp(prefix="xk_read_bench_"))
         name, url = build(args.households, work)
-        if args.keep:
-            print(f"kept: --reuse {name} {work}")
+        print(f"database {name}, data directory {work}")
     try:
         figures = asyncio.run(run(args, name, url, work))
     finally:
-        if not args.keep:
+        if not (args.keep or args.database):
             from bench.import_bench import drop_database
 
             drop_database(name)

@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
@@ -32,25 +32,27 @@ BATCH = 500
 
 
 def _registered_relief(on: date):
-    """R6 and R4 on the date, as the household's timeline answers them: registered, relief-type."""
+    """R6 and R4 on the date, as the household's timeline answers them: registered, relief-type
+    (a segment holds each date at most once, so a join keeps one row per household)."""
     t = HouseholdTimeline
-    return exists().where(t.household_id == Household.id, t.valid.contains(on),
-                          t.status == "registered", t.support_type == RELIEF)
+    return and_(t.valid.contains(on), t.status == "registered", t.support_type == RELIEF)
 
 
-def _granted(on: date):
-    return (select(DibaoCase.id).where(DibaoCase.household_id == Household.id,
+def _granted(household_id, on: date):
+    return (select(DibaoCase.id).where(DibaoCase.household_id == household_id,
                                        active_on_clause(on))
-            .correlate(Household).exists())
+            .exists())
 
 
 async def gaps(session: AsyncSession, principal: Principal, region_code: str, on: date,
                params: PageParams):
     """(十四, D8) relief-type households registered on the date with no active grant."""
     ensure_in_region(principal, region_code, "region")
-    stmt = select(Household).where(Household.village_code.like(region_prefix(region_code) + "%"),
-                                   region_filter(principal, Household.village_code),
-                                   _registered_relief(on), ~_granted(on))
+    t = HouseholdTimeline
+    stmt = (select(Household).join(t, t.household_id == Household.id)
+            .where(Household.village_code.like(region_prefix(region_code) + "%"),
+                   region_filter(principal, Household.village_code),
+                   _registered_relief(on), ~_granted(Household.id, on)))
     rows, cursor = await paginate(session, stmt, [Household.id], params)
     reason = coverage_gap("relief", False)[1]
     return [(h, reason) for h in rows], cursor
@@ -62,12 +64,12 @@ async def totals(session: AsyncSession, principal: Principal, region_code: str,
     active on the date with their covered persons and monthly amount."""
     ensure_in_region(principal, region_code, "region")
     prefix = region_prefix(region_code)
-    district = func.substr(Household.village_code, 1, 6)
-    granted = _granted(on)
+    t = HouseholdTimeline  # the household's village code, written with its timeline
+    district = func.substr(t.village_code, 1, 6)
     rows = await session.execute(
-        select(district, func.count(), func.count().filter(~granted))
-        .where(Household.village_code.like(prefix + "%"),
-               region_filter(principal, Household.village_code), _registered_relief(on))
+        select(district, func.count(), func.count().filter(~_granted(t.household_id, on)))
+        .where(t.village_code.like(prefix + "%"), region_filter(principal, t.village_code),
+               _registered_relief(on))
         .group_by(district))
     out: dict[str, dict] = defaultdict(lambda: {
         "relief_households": 0, "relief_households_without_grant": 0,

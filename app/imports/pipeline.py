@@ -190,6 +190,7 @@ async def _run(db: Database, ctx: Context, job: ImportJob, path: Path) -> dict:
         "SELECT count(DISTINCT line) FROM import_error WHERE job_id = $1", job.id)
     counts = {"rows_read": read, "rows_valid": read - rejected, "rows_rejected": rejected}
     written: dict[str, int] = {}
+    timelines_took = 0.0
     if rejected and job.on_error == "abort":
         state, code = "failed", "import.rows_rejected"
         detail = f"{rejected} of {read} rows rejected: nothing imported (all or nothing)"
@@ -197,9 +198,12 @@ async def _run(db: Database, ctx: Context, job: ImportJob, path: Path) -> dict:
         state, code, detail = "succeeded", None, None
         if not job.dry_run:
             written = await kind.merge()
+            began_timelines = time.perf_counter()
             await _timelines(ctx, kind)
+            timelines_took = time.perf_counter() - began_timelines
     log.info("import_phases", job_id=str(job.id), staged=round(staged - began, 2),
-             checked=round(checked - staged, 2), merged=round(time.perf_counter() - checked, 2))
+             checked=round(checked - staged, 2), merged=round(time.perf_counter() - checked, 2),
+             timelines=round(timelines_took, 2))
     return await _conclude(ctx, job, state, code, detail, counts, written)
 
 
@@ -260,7 +264,7 @@ async def _timelines(ctx: Context, kind: Kind) -> None:
         return
     ids = [r[0] for r in await ctx.conn.fetch(kind.merged_households)]
     await ctx.session.run_sync(timeline_store.refresh, ids)
-    await ctx.session.run_sync(timeline_store.analyze)
+    await ctx.session.run_sync(timeline_store.analyze, True)
 
 
 def _mapping(kind: Kind, headers: tuple[str, ...], check: bool) -> dict[str, str]:

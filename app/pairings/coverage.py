@@ -17,15 +17,13 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import BaseModel, Field
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.auth.scoping import ensure_in_region, region_prefix
-from app.models.households import Household
 from app.models.pairings import Pairing
 from app.models.regions import Region
-from app.models.timelines import HouseholdTimeline
 from app.villages.service import latest_statuses
 
 
@@ -72,22 +70,32 @@ def _active(on: date):
     return (Pairing.start_date <= on) & or_(Pairing.end_date.is_(None), Pairing.end_date >= on)
 
 
+# R6 on the date, as the rules wrote it into the timelines; P1: a household cadre active on the
+# date. One pass over the day's segments: counts by 市(區) and the first `limit` gaps.
+_HOUSEHOLDS = text("""
+WITH reg AS MATERIALIZED (
+  SELECT t.household_id AS id, t.village_code,
+         EXISTS (SELECT 1 FROM pairing p WHERE p.household_id = t.household_id
+                 AND p.kind = 'household_cadre' AND p.start_date <= CAST(:on AS date)
+                 AND (p.end_date IS NULL OR p.end_date >= CAST(:on AS date))) AS has_cadre
+  FROM household_timeline t
+  WHERE t.valid @> CAST(:on AS date) AND t.status = 'registered' AND t.village_code LIKE :prefix)
+SELECT NULL::uuid AS id, substr(village_code, 1, 6) AS code, count(*) AS registered,
+       count(*) FILTER (WHERE NOT has_cadre) AS without
+FROM reg GROUP BY 2
+UNION ALL
+SELECT * FROM (SELECT id, village_code, NULL::bigint, NULL::bigint FROM reg WHERE NOT has_cadre
+               ORDER BY village_code, id LIMIT :limit) gaps
+""")
+
+
 async def _households(session: AsyncSession, prefix: str, on: date, limit: int):
-    t = HouseholdTimeline  # R6 on the date, as the rules wrote it into the timelines
-    has_cadre = exists().where(Pairing.household_id == Household.id,
-                               Pairing.kind == "household_cadre", _active(on))
-    registered = (select(Household.id, Household.village_code, has_cadre.label("has_cadre"))
-                  .join(t, t.household_id == Household.id)
-                  .where(Household.village_code.like(f"{prefix}%"), t.valid.contains(on),
-                         t.status == "registered")).subquery()
-    district = func.substr(registered.c.village_code, 1, 6)
-    counts = (await session.execute(
-        select(district, func.count(), func.count().filter(~registered.c.has_cadre))
-        .group_by(district))).all()
-    gaps = (await session.execute(
-        select(registered.c.id, registered.c.village_code).where(~registered.c.has_cadre)
-        .order_by(registered.c.village_code, registered.c.id).limit(limit))).all()
-    return counts, [HouseholdGap(household_id=str(i), village_code=v) for i, v in gaps]
+    rows = (await session.execute(_HOUSEHOLDS, {"on": on, "prefix": f"{prefix}%",
+                                                "limit": limit})).all()
+    counts = [(r.code, r.registered, r.without) for r in rows if r.id is None]
+    listed = sorted((r for r in rows if r.id is not None), key=lambda r: (r.code, r.id))
+    gaps = [HouseholdGap(household_id=str(r.id), village_code=r.code) for r in listed]
+    return counts, gaps
 
 
 async def _villages(session: AsyncSession, prefix: str, on: date):

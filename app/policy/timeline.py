@@ -176,9 +176,13 @@ class Timeline:
     persons: tuple[PersonSegment, ...]
 
 
-def _item(e, birth: date | None, on: date) -> dict:
+def _age_text(birth: date | None, on: date) -> str | None:
+    """The words E8 begins its reason with for a member born on `birth`, asked on `on`."""
+    return f"age {age_on(birth, on)} with " if birth is not None and birth <= on else None
+
+
+def _item(e, age_text: str | None) -> dict:
     reasons = []
-    age_text = f"age {age_on(birth, on)} with " if birth is not None and birth <= on else None
     for r in e.reasons:
         detail = r.detail
         if age_text and r.rule == "E8" and detail.startswith(age_text):
@@ -189,6 +193,7 @@ def _item(e, birth: date | None, on: date) -> dict:
 
 def _household_answers(h: HouseholdHistory, on: date, facts: HouseholdFacts,
                        items: list) -> dict:
+    """`items`: the household-level entitlements of `evaluate` on `on`."""
     kind, kind_reason = support_type_on(h, on)
     current = members_on(h, on)
     a = assessment_on(h, on)
@@ -213,7 +218,7 @@ def _household_answers(h: HouseholdHistory, on: date, facts: HouseholdFacts,
         "line_from": line.effective_from if line else None,
         "target_met": target.ok, "target_reasons": tuple(r.as_dict() for r in target.reasons),
         "target_refusals": tuple({"code": f.code, **f.reason.as_dict()} for f in target.refusals),
-        "entitlements": tuple(_item(e, None, on) for e in items if e.person_id is None),
+        "entitlements": tuple(_item(e, None) for e in items),
     }
 
 
@@ -225,16 +230,16 @@ def _attributes(h: HouseholdHistory, member_id, on: date) -> dict | None:
             **{k: getattr(v, k) for k in _ATTRIBUTES}}
 
 
-def _person_answers(h: HouseholdHistory, m, on: date, facts: HouseholdFacts,
-                    items: list) -> dict:
-    mf = next((x for x in facts.members if x.person_id == m.id), None)
+def _person_answers(h: HouseholdHistory, m, on: date, mf, items: list) -> dict:
+    """`mf`: the member's facts on `on` (None: not a member then); `items`: its entitlements."""
     if mf is None:
         return {"is_member": False, "attributes": _attributes(h, m.id, on),
                 "dibao_covered": False, "dibao_detail": None, "entitlements": ()}
+    age_text = _age_text(m.birth_date, on)
     return {
         "is_member": True, "attributes": _attributes(h, m.id, on),
         "dibao_covered": mf.dibao_covered, "dibao_detail": mf.dibao_detail,
-        "entitlements": tuple(_item(e, m.birth_date, on) for e in items if e.person_id == m.id),
+        "entitlements": tuple(_item(e, age_text) for e in items),
     }
 
 
@@ -259,10 +264,17 @@ def build(h: HouseholdHistory) -> Timeline:
     for start, end in zip(starts, ends, strict=True):
         on = start or date.min
         facts = facts_on(h, on, snapshots=snapshots)
-        items = evaluate(facts, _AsOf(on.year, on.month, on.day))
-        house.append((start, end, _household_answers(h, on, facts, items)))
+        items: dict[object, list] = {}
+        for e in evaluate(facts, _AsOf(on.year, on.month, on.day)):
+            items.setdefault(e.person_id, []).append(e)  # in `evaluate`'s order per person
+        house.append((start, end, _household_answers(h, on, facts, items.get(None, []))))
+        member_facts: dict = {}
+        for x in facts.members:
+            member_facts.setdefault(x.person_id, x)
         for m in h.members:
-            persons[m.id].append((start, end, _person_answers(h, m, on, facts, items)))
+            mf = member_facts.get(m.id)
+            persons[m.id].append((start, end, _person_answers(h, m, on, mf,
+                                                              items.get(m.id, []))))
     households = tuple(HouseholdSegment(s, e, **a) for s, e, a in _merge(house))
     births = {m.id: m.birth_date for m in h.members}
     people = tuple(PersonSegment(pid, births[pid], s, e, **a)

@@ -12,13 +12,12 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import BaseModel
-from sqlalchemy import and_, exists, extract, func, or_, select
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.auth.scoping import ensure_in_region, region_filter, region_prefix
-from app.models.households import Household, HouseholdAssessment, HouseholdEvent
-from app.models.timelines import HouseholdTimeline
+from app.auth.scoping import ensure_in_region, principal_prefix, region_prefix
 from app.policy.support import DEVELOPMENT
 
 
@@ -68,50 +67,59 @@ class AnnualVerification(BaseModel):
     households: list[MissingAssessment]
 
 
-def _scope(principal: Principal, region_code: str):
-    ensure_in_region(principal, region_code, "region")
-    return and_(region_filter(principal, Household.village_code),
-                Household.village_code.like(f"{region_prefix(region_code)}%"))
+# R5 (八) for every household registered on the date, as the rule wrote it into the timeline:
+# one pass over the day's segments gives the counts and the first `limit` households that fall
+# short (their reasons read by segment id for those only).
+_TARGETS = text("""
+WITH reg AS MATERIALIZED (
+  SELECT t.id, t.household_id, t.village_code, t.support_type, t.target_met
+  FROM household_timeline t
+  WHERE t.valid @> CAST(:on AS date) AND t.status = 'registered'
+    AND t.village_code LIKE :prefix AND t.village_code LIKE :scope)
+SELECT NULL::uuid AS household_id, substr(village_code, 1, 6) AS code, support_type,
+       target_met, count(*) AS n, NULL::jsonb AS reasons, NULL::jsonb AS refusals
+FROM reg GROUP BY 2, 3, 4
+UNION ALL
+SELECT * FROM (
+  SELECT s.household_id, s.village_code, s.support_type, NULL::boolean, NULL::bigint,
+         t.answers -> 'target_reasons', t.answers -> 'target_refusals'
+  FROM (SELECT id, household_id, village_code, support_type FROM reg WHERE NOT target_met
+        ORDER BY village_code, household_id LIMIT :limit) s
+  JOIN household_timeline t ON t.id = s.id
+  ORDER BY s.village_code, s.household_id) listed
+""").columns(reasons=JSONB, refusals=JSONB)
 
 
 async def targets(session: AsyncSession, principal: Principal, region_code: str, on: date,
                   limit: int) -> TargetsReport:
     """R5 (八) for every household registered on `on`: the decision the rule wrote into the
-    household's timeline, read with `valid @> on`: counts in one aggregate, the households that
-    fall short (up to `limit`, with their reasons) in one more query."""
-    t = HouseholdTimeline
-    registered = and_(_scope(principal, region_code), t.valid.contains(on),
-                      t.status == "registered")
-    district = func.substr(t.village_code, 1, 6)
-    counts = (await session.execute(
-        select(district, t.support_type, t.target_met, func.count())
-        .join(Household, Household.id == t.household_id).where(registered)
-        .group_by(district, t.support_type, t.target_met))).all()
+    household's timeline, read with `valid @> on`: the counts and the households that fall
+    short (up to `limit`, with their reasons) in one statement."""
+    ensure_in_region(principal, region_code, "region")
+    rows = (await session.execute(_TARGETS, {
+        "on": on, "limit": limit, "prefix": region_prefix(region_code) + "%",
+        "scope": (principal_prefix(principal) or "") + "%"})).all()
     districts: dict[str, DistrictTargets] = {}
-    for d6, kind, met, n in counts:
-        d = districts.setdefault(d6 + "000000", DistrictTargets(
-            district_code=d6 + "000000", registered=0, development=0, development_met=0,
-            relief=0, relief_met=0))
-        d.registered += n
-        if kind == DEVELOPMENT:
-            d.development += n
-            d.development_met += n if met else 0
-        else:
-            d.relief += n
-            d.relief_met += n if met else 0
-    rows = (await session.execute(
-        select(t.household_id, t.village_code, t.support_type, t.answers)
-        .join(Household, Household.id == t.household_id)
-        .where(registered, t.target_met.is_(False))
-        .order_by(t.village_code, t.household_id).limit(limit))).all()
     short = []
-    for r in rows:
-        refusals = [{k: v for k, v in x.items() if k != "code"}
-                    for x in r.answers["target_refusals"]]
-        reasons = [*r.answers["target_reasons"], *refusals]
-        short.append(ShortHousehold(household_id=str(r.household_id), village_code=r.village_code,
-                                    support_type=r.support_type,
-                                    reasons=[Reason(**x) for x in reasons]))
+    # counts first, then the listed households in (village, id) order
+    for r in sorted(rows, key=lambda r: (r.household_id is not None, r.code, r.household_id or 0)):
+        if r.household_id is not None:
+            refusals = [{k: v for k, v in x.items() if k != "code"} for x in r.refusals]
+            short.append(ShortHousehold(
+                household_id=str(r.household_id), village_code=r.code,
+                support_type=r.support_type,
+                reasons=[Reason(**x) for x in (*r.reasons, *refusals)]))
+            continue
+        d = districts.setdefault(r.code + "000000", DistrictTargets(
+            district_code=r.code + "000000", registered=0, development=0, development_met=0,
+            relief=0, relief_met=0))
+        d.registered += r.n
+        if r.support_type == DEVELOPMENT:
+            d.development += r.n
+            d.development_met += r.n if r.target_met else 0
+        else:
+            d.relief += r.n
+            d.relief_met += r.n if r.target_met else 0
     total = sum(d.registered for d in districts.values())
     met_count = sum(d.development_met + d.relief_met for d in districts.values())
     return TargetsReport(region_code=region_code, as_of=on, registered=total, met=met_count,
@@ -119,31 +127,49 @@ async def targets(session: AsyncSession, principal: Principal, region_code: str,
                          by_district=sorted(districts.values(), key=lambda d: d.district_code))
 
 
-def _registered_on(on: date):
-    """R6 on `on`, as the household's timeline answers it."""
-    t = HouseholdTimeline
-    return exists().where(t.household_id == Household.id, t.valid.contains(on),
-                          t.status == "registered")
+# (R6) Registered at some time in the year: registered on 1 January, as the timeline answers it,
+# or entered (registered or returned) during the year; with whether that year's assessment
+# exists. One statement: both counts and the first `limit` households lacking the assessment.
+_ANNUAL = text("""
+WITH reg AS MATERIALIZED (
+  SELECT t.household_id AS id, t.village_code,
+         NOT EXISTS (SELECT 1 FROM household_assessment a
+                     WHERE a.household_id = t.household_id AND a.year = :year) AS missing
+  FROM household_timeline t
+  WHERE t.valid @> CAST(:first AS date) AND t.status = 'registered'
+    AND t.village_code LIKE :prefix AND t.village_code LIKE :scope
+  UNION ALL
+  SELECT h.id, h.village_code,
+         NOT EXISTS (SELECT 1 FROM household_assessment a
+                     WHERE a.household_id = h.id AND a.year = :year)
+  FROM household h
+  WHERE h.village_code LIKE :prefix AND h.village_code LIKE :scope
+    AND h.id IN (SELECT e.household_id FROM household_event e
+                 WHERE e.kind IN ('register', 'return') AND e.occurred_on >= CAST(:first AS date)
+                   AND e.occurred_on < CAST(:next AS date))
+    AND NOT EXISTS (SELECT 1 FROM household_timeline t WHERE t.household_id = h.id
+                    AND t.valid @> CAST(:first AS date) AND t.status = 'registered'))
+SELECT c.total, c.missing, r.id, r.village_code, r.registered_on
+FROM (SELECT count(*) AS total, count(*) FILTER (WHERE missing) AS missing FROM reg) c
+LEFT JOIN LATERAL (
+  SELECT f.id, f.village_code, h.registered_on
+  FROM (SELECT id, village_code FROM reg WHERE missing ORDER BY village_code, id LIMIT :limit) f
+  JOIN household h ON h.id = f.id) r ON true
+ORDER BY r.village_code, r.id
+""")
 
 
 async def annual_verification(session: AsyncSession, principal: Principal, region_code: str,
                               year: int, limit: int) -> AnnualVerification:
     """(R6) Households registered at some time in `year` with no assessment of that year."""
-    first = date(year, 1, 1)
-    e = HouseholdEvent
-    entered = exists().where(e.household_id == Household.id, e.kind.in_(("register", "return")),
-                             extract("year", e.occurred_on) == year)
-    assessed = exists().where(HouseholdAssessment.household_id == Household.id,
-                              HouseholdAssessment.year == year)
-    registered = or_(_registered_on(first), entered)
-    base = select(Household.id, Household.village_code, Household.registered_on).where(
-        _scope(principal, region_code), registered)
-    total = await session.scalar(select(func.count()).select_from(base.subquery()))
-    missing_q = base.where(~assessed)
-    missing = await session.scalar(select(func.count()).select_from(missing_q.subquery()))
-    rows = (await session.execute(missing_q.order_by(Household.village_code, Household.id)
-                                  .limit(limit))).all()
+    ensure_in_region(principal, region_code, "region")
+    rows = (await session.execute(_ANNUAL, {
+        "year": year, "first": date(year, 1, 1), "next": date(year + 1, 1, 1), "limit": limit,
+        "prefix": region_prefix(region_code) + "%",
+        "scope": (principal_prefix(principal) or "") + "%"})).all()
+    total, missing = rows[0].total, rows[0].missing
     return AnnualVerification(
-        region_code=region_code, year=year, registered_in_year=total or 0, missing=missing or 0,
+        region_code=region_code, year=year, registered_in_year=total, missing=missing,
         households=[MissingAssessment(household_id=str(r.id), village_code=r.village_code,
-                                      registered_on=r.registered_on) for r in rows])
+                                      registered_on=r.registered_on)
+                    for r in rows if r.id is not None])

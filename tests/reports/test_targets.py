@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from tests.conftest import assert_problem
-from tests.households.factories import add_assessment, add_measure, member, register_household
+from tests.households.factories import (
+    add_assessment,
+    add_measure,
+    member,
+    register_household,
+    valid_id,
+)
 
 
 def _relief_members():
@@ -78,3 +84,27 @@ async def test_a_household_registered_later_is_not_asked_for_earlier_years(clien
     body = (await client.get("/api/v1/reports/annual-verification", headers=admin,
                              params={"year": 2016})).json()
     assert body["registered_in_year"] == 0
+
+
+async def test_annual_verification_counts_a_household_exited_in_the_year_not_the_years_after(
+        client, admin):
+    from tests.households.factories import exit_household
+
+    h = await register_household(client, admin)  # registered 2016-03-01
+    await exit_household(client, admin, h, "2017-06-30")  # its 2016 assessment, no 2017 one
+    other = await register_household(client, admin, make=False, village_code="321283100201",
+                                     members=[member("02", id_number=valid_id("19700101", seq=7))])
+
+    def ask(year, **params):
+        return client.get("/api/v1/reports/annual-verification", headers=admin,
+                          params={"year": year, **params})
+
+    body = (await ask(2017)).json()  # both registered on 1 January 2017, neither assessed
+    assert (body["registered_in_year"], body["missing"]) == (2, 2)
+    listed = (await ask(2017, limit=1)).json()
+    assert (listed["registered_in_year"], listed["missing"]) == (2, 2)
+    assert [x["household_id"] for x in listed["households"]] == [min(h["id"], other["id"])]
+    assert listed["households"][0]["registered_on"] == "2016-03-01"
+    body = (await ask(2018)).json()  # exited before 2018 and not back: only the other
+    assert (body["registered_in_year"], body["missing"]) == (1, 1)
+    assert body["households"][0]["household_id"] == other["id"]
