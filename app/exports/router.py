@@ -7,7 +7,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.principal import Principal, require
 from app.db import session_dependency
@@ -15,6 +15,7 @@ from app.errors import COMMON_ERRORS
 from app.exports import service
 from app.households.schemas import Status
 from app.kit.dates import today
+from app.kit.deps import ReadMaker  # the rows may come from the replica
 
 router = APIRouter(prefix="/api/v1", tags=["imports"], responses=COMMON_ERRORS)
 Session = Depends(session_dependency, scope="function")
@@ -34,11 +35,13 @@ async def exports_households(
     include_removed: bool = Query(False, description="also removed households (注销)"),
     lang: Literal["en", "zh"] = Query("en", description="zh: the national forms' Chinese headers"),
     session: AsyncSession = Session, principal: Principal = Depends(require("households:read")),
+    reader: async_sessionmaker[AsyncSession] = ReadMaker,
 ):
     """Households with their members on `as_of`, each household's status on that date and its
     latest assessment, as CSV (with BOM) or XLSX; every cell is text (a value starting with `=`,
     `+`, `-`, `@` is never a formula). Removed households only with `include_removed=true` or
-    `status=removed`. ID numbers masked unless pii:read."""
+    `status=removed`. ID numbers masked unless pii:read. The audit row is written on the
+    primary; the rows are read on the read replica when one has the caller's own writes."""
     prefix = service.scope_prefix(principal, region_code)
     await service.audit_export(session, principal, prefix, format)
     settings = request.app.state.settings
@@ -46,13 +49,14 @@ async def exports_households(
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     filters = {"on": as_of or today(), "status": status, "include_removed": include_removed}
     if format == "xlsx":
-        path = await service.xlsx_file(service.rows(session, settings, principal, prefix, **filters),
-                                       lang)
+        async with reader() as s:
+            path = await service.xlsx_file(service.rows(s, settings, principal, prefix, **filters),
+                                           lang)
         return StreamingResponse(service.file_chunks(path), media_type=XLSX, headers=headers)
 
     async def stream():
         # Its own session: the response streams after the request's session has closed.
-        async with request.app.state.db.sessionmaker() as s:
+        async with reader() as s:
             source = service.rows(s, settings, principal, prefix, **filters)
             async for chunk in service.csv_chunks(source, lang):
                 yield chunk

@@ -6,7 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.principal import Principal, require
 from app.db import session_dependency
@@ -26,6 +26,7 @@ from app.insurance.schemas import (
     SchemePatch,
 )
 from app.insurance.service.schemes import scheme_dict
+from app.kit.deps import ReadMaker, ReadSession  # read-only parts: the replica may answer
 from app.kit.etag import IF_MATCH, IF_NONE_MATCH, not_modified, require_if_match, set_etag
 from app.kit.pagination import PageParams, page_params
 from app.kit.schemas import Page
@@ -94,9 +95,10 @@ async def insurance_schemes_update(
 async def insurance_rosters_generate(
     body: RosterIn, session: AsyncSession = Session,
     principal: Principal = Depends(require("insurance:write")),
+    reads: AsyncSession = ReadSession,
 ) -> RosterOut:
     """Generate or refresh a roster over the caller's region; answers what changed (I2)."""
-    r = await service.generate_roster(session, principal, body.year, body.kind)
+    r = await service.generate_roster(session, principal, body.year, body.kind, reads=reads)
     return RosterOut(year=r.scheme.year, kind=r.scheme.kind, reference_date=r.scheme.reference_date,
                      region_code=r.region_code, added=r.added, removed=r.removed,
                      unchanged=r.unchanged, flagged=r.flagged, refreshed=r.refreshed,
@@ -111,13 +113,14 @@ async def insurance_roster_entries(
     district_code: str | None = Query(None, pattern=r"^[0-9]{6}000000$"),
     params: PageParams = Depends(page_params), session: AsyncSession = Session,
     principal: Principal = Depends(require("insurance:read")),
+    reader: async_sessionmaker[AsyncSession] = ReadMaker,
 ):
     """The roster's rows in the caller's region: JSON pages, or CSV with Accept: text/csv (I3)."""
     filters = {"state": state, "flagged": flagged, "district_code": district_code}
     settings = request.app.state.settings
     if "text/csv" in request.headers.get("accept", ""):
-        export = await service.csv_export(session, request.app.state.db, settings, principal,
-                                          year, kind, **filters)
+        export = await service.csv_export(session, reader, settings, principal, year, kind,
+                                          **filters)
         return StreamingResponse(
             export.chunks, media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{export.filename}"'})
