@@ -40,8 +40,9 @@ async def exports_households(
     """Households with their members on `as_of`, each household's status on that date and its
     latest assessment, as CSV (with BOM) or XLSX; every cell is text (a value starting with `=`,
     `+`, `-`, `@` is never a formula). Removed households only with `include_removed=true` or
-    `status=removed`. ID numbers masked unless pii:read. The audit row is written on the
-    primary; the rows are read on the read replica when one has the caller's own writes."""
+    `status=removed`. ID numbers masked unless pii:read."""
+    # The audit row is written on the primary; the rows are read through `reader` (the read
+    # replica once it has the caller's own writes, chosen before the audit row is written).
     prefix = service.scope_prefix(principal, region_code)
     await service.audit_export(session, principal, prefix, format)
     settings = request.app.state.settings
