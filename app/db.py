@@ -10,6 +10,7 @@ services never commit.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -91,10 +92,11 @@ class Database:
     streaming replica for read-only work (`XIAOKANG_READ_DATABASE_URL`)."""
 
     def __init__(self, url: URL, pool_size: int = 10, max_overflow: int = 5,
-                 read_url: URL | None = None) -> None:
+                 read_url: URL | None = None, transaction_pooler: bool = False) -> None:
         self.url = url
+        args = {"connect_args": _pooler_connect_args()} if transaction_pooler else {}
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+            url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, **args
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_url = read_url
@@ -102,7 +104,8 @@ class Database:
         self.read_sessionmaker: async_sessionmaker[AsyncSession] | None = None
         if read_url is not None:
             self.read_engine = create_async_engine(
-                read_url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+                read_url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True,
+                **args)
             self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
         from app.metrics import instrument_pool
 
@@ -111,7 +114,8 @@ class Database:
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
         read = to_async_url(settings.read_database_url) if settings.read_database_url else None
-        return cls(database_url(settings), settings.pool_size, settings.max_overflow, read)
+        return cls(database_url(settings), settings.pool_size, settings.max_overflow, read,
+                   settings.transaction_pooler)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -149,6 +153,16 @@ class Database:
             log.warning("read_replica_unavailable", error=type(e).__name__)
             return self.sessionmaker
         return self.read_sessionmaker if ok else self.sessionmaker
+
+
+def _pooler_connect_args() -> dict:
+    """Behind a transaction-mode pooler that does not track prepared statements, consecutive
+    statements of one session may run on different server connections: asyncpg's statement
+    cache (and SQLAlchemy's) would name statements another client's connection already holds
+    ("prepared statement __asyncpg_stmt_1__ already exists"). Without the caches, and with
+    unique names for the statements asyncpg still prepares, nothing is left behind."""
+    return {"statement_cache_size": 0, "prepared_statement_cache_size": 0,
+            "prepared_statement_name_func": lambda: f"__asyncpg_{uuid.uuid4().hex}__"}
 
 
 async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:
