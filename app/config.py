@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     max_overflow: int = 5
     # A pooled connection older than this is closed and replaced (no per-checkout ping).
     pool_recycle_seconds: int = 1800
+    # DATABASE_URL (and the read URL) go through a pooler in transaction mode that does not
+    # track prepared statements (PgBouncer before 1.21, or max_prepared_statements = 0): asyncpg
+    # then keeps no prepared statement between statements (docs/scale.md).
+    transaction_pooler: bool = False
 
     # Tokens (app/auth/tokens.py). A PEM private key (EC P-256) or one generated into data_dir.
     jwt_private_key: SecretStr | None = None

@@ -10,6 +10,7 @@ services never commit.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -91,7 +92,8 @@ class Database:
     streaming replica for read-only work (`XIAOKANG_READ_DATABASE_URL`)."""
 
     def __init__(self, url: URL, pool_size: int = 10, max_overflow: int = 5,
-                 read_url: URL | None = None, pool_recycle: int = 1800) -> None:
+                 read_url: URL | None = None, pool_recycle: int = 1800,
+                 transaction_pooler: bool = False) -> None:
         self.url = url
         # No pre-ping: it costs every checkout three round trips (BEGIN, a ping, ROLLBACK). A
         # connection is replaced once it is `pool_recycle` seconds old, and one that the server
@@ -99,6 +101,8 @@ class Database:
         # request answers 500 once, the next ones get fresh connections).
         pool = {"pool_size": pool_size, "max_overflow": max_overflow,
                 "pool_recycle": pool_recycle, "pool_pre_ping": False}
+        if transaction_pooler:
+            pool["connect_args"] = _pooler_connect_args()
         self.engine: AsyncEngine = create_async_engine(url, **pool)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_url = read_url
@@ -115,7 +119,7 @@ class Database:
     def from_settings(cls, settings: Settings) -> Database:
         read = to_async_url(settings.read_database_url) if settings.read_database_url else None
         return cls(database_url(settings), settings.pool_size, settings.max_overflow, read,
-                   settings.pool_recycle_seconds)
+                   settings.pool_recycle_seconds, settings.transaction_pooler)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -153,6 +157,16 @@ class Database:
             log.warning("read_replica_unavailable", error=type(e).__name__)
             return self.sessionmaker
         return self.read_sessionmaker if ok else self.sessionmaker
+
+
+def _pooler_connect_args() -> dict:
+    """Behind a transaction-mode pooler that does not track prepared statements, consecutive
+    statements of one session may run on different server connections: asyncpg's statement
+    cache (and SQLAlchemy's) would name statements another client's connection already holds
+    ("prepared statement __asyncpg_stmt_1__ already exists"). Without the caches, and with
+    unique names for the statements asyncpg still prepares, nothing is left behind."""
+    return {"statement_cache_size": 0, "prepared_statement_cache_size": 0,
+            "prepared_statement_name_func": lambda: f"__asyncpg_{uuid.uuid4().hex}__"}
 
 
 async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:

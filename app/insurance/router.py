@@ -23,7 +23,14 @@ from app.insurance.schemas import (
     SchemePatch,
 )
 from app.insurance.service.schemes import scheme_dict
-from app.kit.deps import InsuranceReader, InsuranceWriter, Paging, SessionDep
+from app.kit.deps import (  # read-only parts: the replica may answer
+    InsuranceReader,
+    InsuranceWriter,
+    Paging,
+    ReadMakerDep,
+    ReadSessionDep,
+    SessionDep,
+)
 from app.kit.etag import IF_MATCH, IF_NONE_MATCH, not_modified, require_if_match, set_etag
 from app.kit.schemas import Page
 
@@ -86,10 +93,10 @@ async def insurance_schemes_update(
 
 @router.post("/rosters", response_model=RosterOut, name="insurance_rosters_generate")
 async def insurance_rosters_generate(
-    body: RosterIn, session: SessionDep, principal: InsuranceWriter,
+    body: RosterIn, session: SessionDep, principal: InsuranceWriter, reads: ReadSessionDep,
 ) -> RosterOut:
     """Generate or refresh a roster over the caller's region; answers what changed (I2)."""
-    r = await service.generate_roster(session, principal, body.year, body.kind)
+    r = await service.generate_roster(session, principal, body.year, body.kind, reads=reads)
     return RosterOut(year=r.scheme.year, kind=r.scheme.kind, reference_date=r.scheme.reference_date,
                      region_code=r.region_code, added=r.added, removed=r.removed,
                      unchanged=r.unchanged, flagged=r.flagged, refreshed=r.refreshed,
@@ -100,15 +107,16 @@ async def insurance_rosters_generate(
             name="insurance_roster_entries", responses=_CSV)
 async def insurance_roster_entries(
     year: int, kind: Kind, request: Request, params: Paging, session: SessionDep,
-    principal: InsuranceReader, state: State | None = None, flagged: bool | None = None,
+    principal: InsuranceReader, reader: ReadMakerDep, state: State | None = None,
+    flagged: bool | None = None,
     district_code: str | None = Query(None, pattern=r"^[0-9]{6}000000$"),
 ):
     """The roster's rows in the caller's region: JSON pages, or CSV with Accept: text/csv (I3)."""
     filters = {"state": state, "flagged": flagged, "district_code": district_code}
     settings = request.app.state.settings
     if "text/csv" in request.headers.get("accept", ""):
-        export = await service.csv_export(session, request.app.state.db, settings, principal,
-                                          year, kind, **filters)
+        export = await service.csv_export(session, reader, settings, principal, year, kind,
+                                          **filters)
         return StreamingResponse(
             export.chunks, media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{export.filename}"'})

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.principal import Principal, current_principal, require
 from app.config import Settings
@@ -29,6 +29,15 @@ async def read_session_dependency(request: Request,
 
 async def settings_of(request: Request) -> Settings:
     return request.app.state.settings
+
+
+async def read_maker_dependency(request: Request,
+                                principal: Principal = Depends(current_principal)
+                                ) -> async_sessionmaker[AsyncSession]:
+    """The session factory for a read that outlives the request's own session (a streamed
+    file): the replica's once it has the caller's own writes, else the primary's. Chosen before
+    the endpoint runs, so the endpoint's own audit row does not send the read to the primary."""
+    return await request.app.state.db.reader_for(f"{principal.kind}:{principal.id}")
 
 
 # For reports, the event feed and other read-only endpoints.
@@ -67,3 +76,8 @@ EventsReader = Annotated[Principal, Depends(require("events:read"))]
 WebhooksWriter = Annotated[Principal, Depends(require("webhooks:write", "events:read"))]
 AccountsAdmin = Annotated[Principal, Depends(require("accounts:admin"))]
 AuditReader = Annotated[Principal, Depends(require("audit:read"))]
+
+
+# For streamed exports, which open their session when the response starts.
+ReadMaker = Depends(read_maker_dependency)
+ReadMakerDep = Annotated[async_sessionmaker[AsyncSession], ReadMaker]

@@ -108,3 +108,32 @@ async def test_a_caller_reads_its_own_write_while_the_replica_lags(replicated, m
         return _where(ran, "FROM event") == {"replica"}
 
     await _wait_until(caught_up)  # once replayed, the same caller's reads go back to the replica
+
+
+async def test_an_export_reads_its_rows_on_the_replica_and_audits_on_the_primary(replicated,
+                                                                                make_user):
+    client, ran, _ = replicated
+    admin = await make_user("admin")
+    r = await client.get("/api/v1/exports/households", params={"format": "csv"}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.text.lstrip("\ufeff").startswith("household_key,")
+    assert _where(ran, "household_timeline") == {"replica"}, ran
+    assert _where(ran, "INSERT INTO audit") == {"primary"}
+
+
+async def test_a_roster_reads_who_is_eligible_on_the_replica_and_writes_on_the_primary(
+        replicated, make_user):
+    client, ran, _ = replicated
+    admin = await make_user("admin")
+    from tests.insurance.helpers import generate, make_scheme
+
+    await make_scheme(client, admin, 2019, "basic_medical")  # a write: the fence moves
+
+    async def generated_on_replica() -> bool:
+        ran.clear()
+        await generate(client, admin)
+        return _where(ran, "FROM person_timeline") == {"replica"}
+
+    await _wait_until(generated_on_replica)  # the replica has replayed the caller's scheme
+    assert _where(ran, "FROM insurance_roster_entry") == {"primary"}  # the diff's stored rows
+    assert _where(ran, "INSERT INTO insurance_roster_run") == {"primary"}

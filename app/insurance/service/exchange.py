@@ -11,14 +11,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import pii
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.auth.scoping import principal_prefix, region_filter
 from app.config import Settings
-from app.db import Database
 from app.errors import DomainError, NotFound
 from app.events.service import emit
 from app.insurance.schemas import MAX_CONFIRMATIONS
@@ -102,20 +101,23 @@ def _reasons_text(reasons: list[dict]) -> str:
     return "; ".join(f"{r['rule']} ({r['clause']}): {r['detail']}" for r in reasons)
 
 
-async def csv_export(session: AsyncSession, db: Database, settings: Settings,
-                     principal: Principal, year: int, kind: str, *, state: str | None = None,
-                     flagged: bool | None = None, district_code: str | None = None) -> Export:
-    """(I3) the roster as CSV (UTF-8 with BOM, header row), streamed in keyset batches from a
-    session of its own; the pii.read audit row is written in the request's transaction."""
+async def csv_export(session: AsyncSession, reader: async_sessionmaker[AsyncSession],
+                     settings: Settings, principal: Principal, year: int, kind: str, *,
+                     state: str | None = None, flagged: bool | None = None,
+                     district_code: str | None = None) -> Export:
+    """(I3) the roster as CSV (UTF-8 with BOM, header row), counted and streamed in keyset
+    batches from sessions of `reader` (the read replica's once it has the caller's own writes,
+    else the primary's); the pii.read audit row is written in the request's transaction."""
     scheme = await get_scheme(session, year, kind)
     stmt = _entries(scheme, principal, state, flagged, district_code)
-    count = await session.scalar(select(text("count(*)")).select_from(stmt.subquery()))
+    async with reader() as r:
+        count = await r.scalar(select(text("count(*)")).select_from(stmt.subquery()))
     await _pii_read(session, principal, scheme, int(count or 0), "csv")
 
     async def chunks() -> AsyncIterator[bytes]:
         yield "\ufeff".encode() + _csv_line(list(CSV_COLUMNS))
         after = 0
-        async with db.sessionmaker() as s:
+        async with reader() as s:
             while True:
                 batch = list((await s.scalars(stmt.where(InsuranceRosterEntry.id > after)
                                               .order_by(InsuranceRosterEntry.id)

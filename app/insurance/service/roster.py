@@ -151,15 +151,19 @@ async def eligible_candidates(session: AsyncSession, on: date, prefix: str,
 
 
 async def generate_roster(session: AsyncSession, principal: Principal, year: int,
-                          kind: str) -> RosterResult:
-    """(十三, I2) generate or refresh the roster of (year, kind) over the caller's region."""
+                          kind: str, *, reads: AsyncSession | None = None) -> RosterResult:
+    """(十三, I2) generate or refresh the roster of (year, kind) over the caller's region.
+
+    `reads` (default `session`) answers who is eligible: a read replica's session once it has
+    the caller's own writes. The stored rows, the diff's writes and the scheme lock are on the
+    primary (`session`)."""
     prefix = principal_prefix(principal)
     if prefix is None:
         raise NotFound("insurance.scheme.not_found", f"No {kind} scheme for {year}.")
     scheme = await get_scheme(session, year, kind, lock=True)
     on = scheme.reference_date
     pricing = pricing_of(scheme)
-    eligible = await eligible_candidates(session, on, prefix, kind)
+    eligible = await eligible_candidates(reads or session, on, prefix, kind)
     rows = (await session.execute(_EXISTING, {"scheme": scheme.id, "prefix": f"{prefix}%",
                                               "persons": list(eligible)})).all()
     by_person = {r.person_id: r for r in rows}
