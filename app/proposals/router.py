@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Request, Response
 
-from app.auth.principal import Principal, require
-from app.db import session_dependency
 from app.errors import COMMON_ERRORS, problem_responses
-from app.kit.pagination import PageParams, page_params
+from app.kit.deps import Paging, ProposalsReader, ProposalsWriter, SessionDep
 from app.kit.schemas import Page
 from app.proposals import service
 from app.proposals.schemas import (
@@ -26,16 +23,13 @@ from app.proposals.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["proposals"], responses=COMMON_ERRORS)
-Session = Depends(session_dependency, scope="function")
-READ = Depends(require("proposals:read"))
-WRITE = Depends(require("proposals:write"))
 
 
 @router.post("/proposals", response_model=ProposalOut, status_code=201, name="proposals_create",
              responses=problem_responses(409))
 async def proposals_create(body: ProposalIn, request: Request, response: Response,
-                           session: AsyncSession = Session,
-                           principal: Principal = WRITE) -> ProposalOut:
+                           session: SessionDep,
+                           principal: ProposalsWriter) -> ProposalOut:
     """Propose to register, exit, return or remove a household (A1); checked as the direct
     endpoint checks it, on the proposal's date."""
     out = await service.create_proposal(session, request.app.state.settings, principal, body)
@@ -44,11 +38,9 @@ async def proposals_create(body: ProposalIn, request: Request, response: Respons
 
 
 @router.get("/proposals", response_model=Page[ProposalItem], name="proposals_list")
-async def proposals_list(state: State | None = None, kind: Kind | None = None,
-                         household_id: uuid.UUID | None = None,
-                         params: PageParams = Depends(page_params),
-                         session: AsyncSession = Session,
-                         principal: Principal = READ) -> Page[ProposalItem]:
+async def proposals_list(params: Paging, session: SessionDep, principal: ProposalsReader,
+                         state: State | None = None, kind: Kind | None = None,
+                         household_id: uuid.UUID | None = None) -> Page[ProposalItem]:
     """Proposals in the caller's region."""
     items, cursor = await service.list_proposals(session, principal, params, state=state,
                                                  kind=kind, household_id=household_id)
@@ -57,8 +49,8 @@ async def proposals_list(state: State | None = None, kind: Kind | None = None,
 
 @router.get("/proposals/{proposal_id}", response_model=ProposalOut, name="proposals_get")
 async def proposals_get(proposal_id: uuid.UUID, request: Request,
-                        session: AsyncSession = Session,
-                        principal: Principal = READ) -> ProposalOut:
+                        session: SessionDep,
+                        principal: ProposalsReader) -> ProposalOut:
     """A proposal with its history of steps and its objections."""
     return await service.get_proposal(session, request.app.state.settings, principal, proposal_id)
 
@@ -66,8 +58,8 @@ async def proposals_get(proposal_id: uuid.UUID, request: Request,
 @router.post("/proposals/{proposal_id}/steps", response_model=ProposalOut, status_code=201,
              name="proposals_steps_add", responses=problem_responses(409))
 async def proposals_steps_add(proposal_id: uuid.UUID, body: ProposalStepIn, request: Request,
-                              session: AsyncSession = Session,
-                              principal: Principal = READ) -> ProposalOut:
+                              session: SessionDep,
+                              principal: ProposalsReader) -> ProposalOut:
     """The next step (appraise, publicise ≥ 7 days, review, approve or reject), strictly in
     order; the approval writes what the direct endpoint writes."""
     return await service.add_step(session, request.app.state.settings, principal, proposal_id,
@@ -77,16 +69,16 @@ async def proposals_steps_add(proposal_id: uuid.UUID, body: ProposalStepIn, requ
 @router.post("/proposals/{proposal_id}/objections", response_model=ObjectionOut, status_code=201,
              name="proposals_objections_add", responses=problem_responses(409))
 async def proposals_objections_add(proposal_id: uuid.UUID, body: ObjectionIn,
-                                   session: AsyncSession = Session,
-                                   principal: Principal = WRITE) -> ObjectionOut:
+                                   session: SessionDep,
+                                   principal: ProposalsWriter) -> ObjectionOut:
     """Record an objection raised during publicity (A3)."""
     return await service.add_objection(session, principal, proposal_id, body)
 
 
 @router.get("/proposals/{proposal_id}/objections", response_model=list[ObjectionOut],
             name="proposals_objections_list")
-async def proposals_objections_list(proposal_id: uuid.UUID, session: AsyncSession = Session,
-                                    principal: Principal = READ) -> list[ObjectionOut]:
+async def proposals_objections_list(proposal_id: uuid.UUID, session: SessionDep,
+                                    principal: ProposalsReader) -> list[ObjectionOut]:
     """The proposal's objections and how they were settled."""
     return await service.list_objections(session, principal, proposal_id)
 
@@ -95,7 +87,7 @@ async def proposals_objections_list(proposal_id: uuid.UUID, session: AsyncSessio
              response_model=ObjectionOut, name="proposals_objections_settle",
              responses=problem_responses(409))
 async def proposals_objections_settle(proposal_id: uuid.UUID, objection_id: uuid.UUID,
-                                      body: SettleIn, session: AsyncSession = Session,
-                                      principal: Principal = WRITE) -> ObjectionOut:
+                                      body: SettleIn, session: SessionDep,
+                                      principal: ProposalsWriter) -> ObjectionOut:
     """Settle an objection as upheld or dismissed, with notes (A3)."""
     return await service.settle_objection(session, principal, proposal_id, objection_id, body)
