@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.principal import Principal, require
 from app.errors import COMMON_ERRORS
 from app.events import service
-from app.kit.deps import ReadSession  # read-only: the replica may answer
+from app.kit.deps import EventsReader, ReadSessionDep  # read-only: the replica may answer
 from app.kit.pagination import MAX_LIMIT
 from app.kit.schemas import Out
 
@@ -39,11 +37,11 @@ class EventPage(BaseModel):
 
 @router.get("/events", response_model=EventPage, name="events_list")
 async def events_list(
+    session: ReadSessionDep,
+    principal: EventsReader,
     after: int = Query(0, ge=0, description="the next_cursor of the last read (0: from the start)"),
     types: str | None = Query(None, description="comma-separated types; `dibao.case.*` matches a family"),
     limit: int = Query(100, ge=1, le=MAX_LIMIT),
-    session: AsyncSession = ReadSession,
-    principal: Principal = Depends(require("events:read")),
 ) -> Response:
     """Changes after a cursor, oldest first."""
     wanted = [t.strip() for t in (types or "").split(",") if t.strip()]
