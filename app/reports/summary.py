@@ -12,16 +12,16 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.principal import Principal, require
+from app.auth.principal import Principal
 from app.auth.scoping import ensure_in_region, principal_prefix, region_prefix
 from app.errors import COMMON_ERRORS
 from app.kit.dates import today
-from app.kit.deps import ReadSession as Session  # read-only: the replica may answer
+from app.kit.deps import ReadSessionDep, ReportsReader  # read-only: the replica may answer
 from app.kit.schemas import Day, Out
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=COMMON_ERRORS)
@@ -187,11 +187,11 @@ class SummaryOut(Out):
 
 @router.get("/summary", response_model=SummaryOut, name="reports_summary")
 async def reports_summary(
+    session: ReadSessionDep, principal: ReportsReader,
     region_code: str | None = Query(None, pattern=r"^[0-9]{12}$",
                                     description="default: the caller's region"),
     as_of: Day | None = Query(None, description="default: today (Asia/Shanghai)"),
     year: int | None = Query(None, ge=2016, le=2100, description="default: the year of as_of"),
-    session: AsyncSession = Session, principal: Principal = Depends(require("reports:read")),
 ) -> SummaryOut:
     """Households by status and insurance totals by funding body, per 市(區) (section 8)."""
     on = as_of or today()
