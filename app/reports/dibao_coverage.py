@@ -6,15 +6,12 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Query
 
-from app.auth.principal import Principal, require
 from app.dibao import coverage
 from app.errors import COMMON_ERRORS
 from app.kit.dates import today
-from app.kit.deps import ReadSession as Session  # read-only: the replica may answer
-from app.kit.pagination import PageParams, page_params
+from app.kit.deps import DibaoReader, Paging, ReadSessionDep  # read-only: the replica may answer
 from app.kit.schemas import Day, Out
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=COMMON_ERRORS)
@@ -51,11 +48,10 @@ class DibaoCoverageOut(Out):
 
 @router.get("/dibao-coverage", response_model=DibaoCoverageOut, name="reports_dibao_coverage")
 async def reports_dibao_coverage(
+    params: Paging, session: ReadSessionDep, principal: DibaoReader,
     region_code: str | None = Query(None, pattern=r"^[0-9]{12}$",
                                     description="default: the caller's region"),
     as_of: Day | None = None,
-    params: PageParams = Depends(page_params),
-    session: AsyncSession = Session, principal: Principal = Depends(require("dibao:read")),
 ) -> DibaoCoverageOut:
     """Relief-type registered households without an active dibao grant (D8), totals by 市(區)."""
     code, on = region_code or principal.region_code, as_of or today()
