@@ -6,13 +6,11 @@ secretary (P2) or a helping unit, and counts by 市(區); the queries are in app
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Query
 
-from app.auth.principal import Principal, require
 from app.errors import COMMON_ERRORS
 from app.kit.dates import today
-from app.kit.deps import ReadSession as Session  # read-only: the replica may answer
+from app.kit.deps import ReadSessionDep, ReportsReader  # read-only: the replica may answer
 from app.kit.schemas import Day
 from app.pairings.coverage import PairingCoverage, pairing_coverage
 
@@ -21,12 +19,11 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=COMMON_
 
 @router.get("/pairing-coverage", response_model=PairingCoverage, name="reports_pairing_coverage")
 async def reports_pairing_coverage(
+    session: ReadSessionDep, principal: ReportsReader,
     region_code: str | None = Query(None, pattern=r"^[0-9]{12}$",
                                     description="default: the caller's region"),
     as_of: Day | None = Query(None, description="default: today (Asia/Shanghai)"),
     limit: int = Query(500, ge=0, le=5000, description="most gaps listed of each kind"),
-    session: AsyncSession = Session,
-    principal: Principal = Depends(require("reports:read")),
 ) -> PairingCoverage:
     """Households without a responsible cadre and weak villages without a first secretary or unit."""
     return await pairing_coverage(session, principal, region_code, as_of or today(), limit)
