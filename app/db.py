@@ -209,7 +209,8 @@ def _subject(request: Request) -> str | None:
 async def read_session(request: Request, subject: str | None) -> AsyncIterator[AsyncSession]:
     """A session for read-only work (reports, the event feed): on the read replica when one is
     configured and has replayed the caller's own last write, else on the primary. Nothing is
-    written through it (a replica refuses writes). `app.kit.deps.ReadSession` is the dependency."""
+    written through it (a replica refuses writes). `app.kit.deps.ReadSessionDep` is the
+    dependency."""
     db: Database = request.app.state.db
     maker = await db.reader_for(subject)
     async with maker() as session:

@@ -41,8 +41,7 @@ async def read_maker_dependency(request: Request,
 
 
 # For reports, the event feed and other read-only endpoints.
-ReadSession = Depends(read_session_dependency, scope="function")
-ReadSessionDep = Annotated[AsyncSession, ReadSession]
+ReadSessionDep = Annotated[AsyncSession, Depends(read_session_dependency, scope="function")]
 # One transaction per request, committed before the response is sent (app/db.py).
 SessionDep = Annotated[AsyncSession, Depends(session_dependency, scope="function")]
 SettingsDep = Annotated[Settings, Depends(settings_of)]
@@ -79,5 +78,4 @@ AuditReader = Annotated[Principal, Depends(require("audit:read"))]
 
 
 # For streamed exports, which open their session when the response starts.
-ReadMaker = Depends(read_maker_dependency)
-ReadMakerDep = Annotated[async_sessionmaker[AsyncSession], ReadMaker]
+ReadMakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(read_maker_dependency)]
