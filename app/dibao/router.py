@@ -120,9 +120,9 @@ async def dibao_cases_publicise(case_id: uuid.UUID, body: PublicityIn, session: 
 @router.post("/cases/{case_id}/decision", response_model=CaseOut, name="dibao_cases_decide",
              responses=problem_responses(409))
 async def dibao_cases_decide(case_id: uuid.UUID, body: DecisionIn, session: SessionDep,
-                             principal: DibaoWriter) -> CaseOut:
+                             settings: SettingsDep, principal: DibaoWriter) -> CaseOut:
     """Approve (checks passed, publicity over, D2 true, no favouritism) or reject (D5, D6)."""
-    case = await workflow.decide(session, principal, case_id, body)
+    case = await workflow.decide(session, settings, principal, case_id, body)
     return await _answer(session, principal, case)
 
 

@@ -515,3 +515,40 @@ async def test_a2_a_join_requested_before_a_rotation_conflicts_with_the_same_joi
     assert r.status_code == 201, r.text
     assert r.json()["touches"] == [
         f"/members/+{new.id_hash(valid_id('20100102', seq=131)).hex()[:24]}"]
+
+
+async def test_d6_an_officer_added_during_a_rotation_is_the_matched_person_and_may_not_approve(
+        db, app, rclient, rot_settings, rotator, admin, make_user):
+    from app.auth.schemas import UserIn
+    from app.auth.service import _user_claims, create_user
+    from tests.dibao.helpers import decide, household, ready_case, set_standard
+
+    client, settings = rclient, rot_settings
+    await set_standard(client, admin, "500.00")
+    await household(client, admin)  # the first member row, the one the first batch rewrites
+    number = fresh_number()
+    h = await household(client, admin, members=[  # eligible under D2: 4,000 a year each
+        member("02", id_number=number, name="王幹部"),
+        member("10", name="李秀英", id_number=fresh_number()),
+        member("20", birth="20080901", name="王小明", labour_capacity="none",
+               id_number=valid_id("20080901", seq=141))])
+    old, new = await rotation_half_done(rotator, settings)
+    async with db.sessionmaker() as s:  # written as the running service writes: new key
+        user = await create_user(s, None, UserIn(
+            username="wang_ganbu", password="correct horse battery", role="district_officer",
+            region_code="321283000000", id_number=number), settings)
+        await s.commit()
+    assert bytes(user.id_number_hash) == new.id_hash(number)
+    assert await stored_hash(db, "household_member", h["members"][0]["id"]) == old.id_hash(number)
+    token, _ = app.state.tokens.issue(f"user:{user.id}", _user_claims(user)[0])
+    relative = {"Authorization": f"Bearer {token}"}
+    case = await ready_case(client, admin, h["id"])
+    assert [(f["role"], f["member_id"]) for f in case["flags"]] == [
+        ("officer", h["members"][0]["id"])]
+    body = assert_problem(await decide(client, relative, case["id"]), 422,
+                          "dibao.approval.conflict_of_interest")
+    assert "matched household member" in body["detail"]
+    other = await make_user("district_officer", "321283000000", username="approver_zhao")
+    r = await decide(client, other, case["id"])
+    assert r.status_code == 200, r.text
+    await finish(rotator, settings)
