@@ -150,6 +150,15 @@ class Ring:
         return [hmac.digest(key_by_id(self.settings, "hmac", k), data, "sha256")
                 for k in self.hash_kids]
 
+    def hashes_of(self, stored: bytes, enc: bytes) -> list[bytes]:
+        """Every hash a stored row's number may carry in other rows (`stored`, its hash, and
+        `enc`, its encrypted number): the stored hash outside a rotation; during one, the
+        number's hash under each key (another table's row may be under the other key until
+        its batch comes), the current key's first."""
+        if not self.rotating:
+            return [bytes(stored)]
+        return self.id_hashes(decrypt(self.settings, bytes(enc)))
+
     def seal(self, data: bytes, context: bytes) -> bytes:
         header = HEADER_MAGIC + self.aes_kid.to_bytes(2, "big")
         nonce = os.urandom(12)

@@ -8,6 +8,7 @@ town and above) accepts it, with the acceptor as the officer of the events and a
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import pii
 from app.audit.service import jsonable, record
 from app.auth.principal import Principal
 from app.auth.scoping import ensure_in_region, household_filter, household_in_scope, region_filter
@@ -125,10 +127,19 @@ async def apply(session: AsyncSession, settings: Settings, principal: Principal,
     return done
 
 
-def _number_key(settings: Settings) -> Callable[[str], str]:
-    from app import pii
+def _number_key(ring: pii.Ring) -> Callable[[str], str]:
+    return lambda number: ring.id_hash(number).hex()[:24]
 
-    return lambda number: pii.id_hash(settings, number).hex()[:24]
+
+def _open_touches(settings: Settings, number_key: Callable[[str], str],
+                  row: ChangeRequest) -> list[str]:
+    """An open request's touches, its joins keyed again from their sealed numbers: the key of a
+    join is the number's hash under the current key, and the request may be from before a key
+    rotation (its stored touches then name the old key's hash)."""
+    again = [f"/members/+{number_key(pii.decrypt(settings, base64.b64decode(v['id_number_enc'])))}"
+             for c in row.changes if c.get("path") == "/members/-"
+             and isinstance(v := c.get("value"), dict) and "id_number_enc" in v]
+    return [*row.touches, *again]
 
 
 async def _household(session: AsyncSession, principal: Principal, household_id: uuid.UUID,
@@ -154,10 +165,12 @@ async def create(session: AsyncSession, settings: Settings, principal: Principal
     current = {str(m) for m in (await session.scalars(select(HouseholdMember.id).where(
         HouseholdMember.household_id == h.id, HouseholdMember.left_on.is_(None)))).all()}
     changes = [c.model_dump(mode="json") for c in data.changes]
-    p = plan(changes, on, current, _number_key(settings))
+    key = _number_key(await pii.ring(session, settings))
+    p = plan(changes, on, current, key)
     open_rows = (await session.scalars(select(ChangeRequest).where(
         ChangeRequest.household_id == h.id, ChangeRequest.state == "open"))).all()
-    conflict = rules.check_no_conflict(p["touches"], {str(r.id): r.touches for r in open_rows})
+    conflict = rules.check_no_conflict(
+        p["touches"], {str(r.id): _open_touches(settings, key, r) for r in open_rows})
     if not conflict.ok:
         raise refusal_error(conflict, status=409)
     household_id, village = h.id, h.village_code  # the rollback below expires `h`
@@ -294,7 +307,8 @@ async def decide(session: AsyncSession, settings: Settings, principal: Principal
             HouseholdMember.household_id == row.household_id,
             HouseholdMember.left_on.is_(None)))).all()}
         changes = _unseal_changes(settings, row.changes, masked=False)
-        p = plan(changes, row.effective_from, current, _number_key(settings))
+        p = plan(changes, row.effective_from, current,
+                 _number_key(await pii.ring(session, settings)))
         ev = await evaluate_acceptance(session, row, principal.actor, today)
         if not ev.decision.ok:
             raise refusal_error(ev.decision)

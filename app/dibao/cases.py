@@ -10,9 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import pii
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.auth.scoping import get_scoped
+from app.config import Settings
 from app.errors import Conflict, Unprocessable, refusal_error
 from app.events.service import emit
 from app.households.facts import attributes_on, load_record, members_on, status_of
@@ -32,7 +34,8 @@ def field_error(field: str, code: str, msg: str) -> Unprocessable:
     return Unprocessable(code, msg, errors=[{"loc": ["body", field], "msg": msg, "code": code}])
 
 
-async def apply(session: AsyncSession, principal: Principal, data) -> DibaoCase:
+async def apply(session: AsyncSession, settings: Settings, principal: Principal,
+                data) -> DibaoCase:
     """(十四, D4–D6) an application for a registered or exited household, or for one member
     alone."""
     household = await get_scoped(session, principal, Household, data.household_id, "household",
@@ -55,7 +58,7 @@ async def apply(session: AsyncSession, principal: Principal, data) -> DibaoCase:
                      flagged=False, version=1)
     # (十四, D6) "a member of the applying household": every member on the application date,
     # not only the covered person of a single-person case (D4).
-    matches = await _favouritism(session, members, data.applied_on)
+    matches = await _favouritism(session, settings, members, data.applied_on)
     case.flagged = bool(matches)
     try:
         async with session.begin_nested():
@@ -134,16 +137,24 @@ def _single_person(rec, data, members: list[HouseholdMember]) -> HouseholdMember
     return member
 
 
-async def _favouritism(session: AsyncSession, members: list[HouseholdMember], on: date):
+async def _favouritism(session: AsyncSession, settings: Settings,
+                       members: list[HouseholdMember], on: date):
     """(十四, D6) every (household member, role) whose ID number is a helper's, a first
-    secretary's or a user's: all members on the application date, covered or not."""
+    secretary's or a user's: all members on the application date, covered or not. During a key
+    rotation the helper's or user's row may carry the number's hash under the other key than
+    the member's: looked up under both, the roles found are the member's (by its stored hash)."""
     by_hash = {bytes(m.id_hash): m for m in members}
-    roles = await roles_by_id_hash(session, set(by_hash), on)
+    ring = await pii.ring(session, settings)
+    alias = {h: stored for stored, m in by_hash.items()
+             for h in ring.hashes_of(m.id_hash, m.id_number_enc)}
+    found_roles: dict[bytes, set[str]] = {}
+    for h, r in (await roles_by_id_hash(session, set(alias), on)).items():
+        found_roles.setdefault(alias[h], set()).update(r)
     found = favouritism_matches(
         [h.hex() for h in by_hash],
-        [h.hex() for h, r in roles.items() if "helper" in r],
-        [h.hex() for h, r in roles.items() if "first_secretary" in r],
-        [h.hex() for h, r in roles.items() if "officer" in r])
+        [h.hex() for h, r in found_roles.items() if "helper" in r],
+        [h.hex() for h, r in found_roles.items() if "first_secretary" in r],
+        [h.hex() for h, r in found_roles.items() if "officer" in r])
     return [(by_hash[bytes.fromhex(m.id_hash)], m.role) for m in found]
 
 

@@ -27,7 +27,7 @@ from app.dibao.schemas import (
 )
 from app.errors import COMMON_ERRORS, problem_responses
 from app.kit.dates import today
-from app.kit.deps import DibaoReader, DibaoWriter, Paging, SessionDep
+from app.kit.deps import DibaoReader, DibaoWriter, Paging, SessionDep, SettingsDep
 from app.kit.schemas import Day, Page
 
 router = APIRouter(prefix="/api/v1/dibao", tags=["dibao"], responses=COMMON_ERRORS)
@@ -73,9 +73,10 @@ async def dibao_standards_create(body: StandardIn, session: SessionDep,
 
 @router.post("/cases", response_model=CaseOut, status_code=201, name="dibao_cases_create",
              responses=problem_responses(409))
-async def dibao_cases_create(body: CaseIn, session: SessionDep, principal: DibaoWriter) -> CaseOut:
+async def dibao_cases_create(body: CaseIn, session: SessionDep, settings: SettingsDep,
+                             principal: DibaoWriter) -> CaseOut:
     """Apply for dibao for a household, or for one member alone (D4); flags favouritism (D6)."""
-    return await _answer(session, principal, await cases.apply(session, principal, body))
+    return await _answer(session, principal, await cases.apply(session, settings, principal, body))
 
 
 @router.get("/cases", response_model=Page[CaseSummaryOut], name="dibao_cases_list")
@@ -119,9 +120,9 @@ async def dibao_cases_publicise(case_id: uuid.UUID, body: PublicityIn, session: 
 @router.post("/cases/{case_id}/decision", response_model=CaseOut, name="dibao_cases_decide",
              responses=problem_responses(409))
 async def dibao_cases_decide(case_id: uuid.UUID, body: DecisionIn, session: SessionDep,
-                             principal: DibaoWriter) -> CaseOut:
+                             settings: SettingsDep, principal: DibaoWriter) -> CaseOut:
     """Approve (checks passed, publicity over, D2 true, no favouritism) or reject (D5, D6)."""
-    case = await workflow.decide(session, principal, case_id, body)
+    case = await workflow.decide(session, settings, principal, case_id, body)
     return await _answer(session, principal, case)
 
 

@@ -7,8 +7,10 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import pii
 from app.audit.service import jsonable, record
 from app.auth.principal import Principal
+from app.config import Settings
 from app.decisions.record import Evaluation, record_decision
 from app.dibao import amounts
 from app.dibao.cases import (
@@ -140,14 +142,14 @@ async def publicise(session: AsyncSession, principal: Principal, case_id: uuid.U
     return wf.case
 
 
-async def decide(session: AsyncSession, principal: Principal, case_id: uuid.UUID,
-                 data) -> DibaoCase:
+async def decide(session: AsyncSession, settings: Settings, principal: Principal,
+                 case_id: uuid.UUID, data) -> DibaoCase:
     """(十四, D5, D6) approve (checks passed, publicity over, D2 true, no favouritism) or reject."""
     wf = await Workflow.open(session, principal, case_id)
     case = wf.case
     if data.decision == "reject":
         new = wf.next_state("reject", data.decided_on, "decided_on")
-        approver = await _approver_ids(session, principal)
+        approver = await _approver_ids(session, settings, principal)
         ev = await evaluate_rejection(session, case, wf.steps, await wf.facts(), data.decided_on,
                                       data.reason, approver)
         case.decided_on = data.decided_on
@@ -162,7 +164,7 @@ async def decide(session: AsyncSession, principal: Principal, case_id: uuid.UUID
         await wf.audit("reject", {"decided_on": data.decided_on, "reason": data.reason})
         await wf.emit("dibao.case.rejected", {"decided_on": data.decided_on})
         return case
-    return await _approve(wf, data)
+    return await _approve(wf, settings, data)
 
 
 async def evaluate_approval(session: AsyncSession, case: DibaoCase, steps: list[DibaoCaseStep],
@@ -221,16 +223,23 @@ def _hex(approver: set[object]) -> list[str]:
     return sorted(a.hex() if isinstance(a, bytes) else str(a) for a in approver)
 
 
-async def _approver_ids(session: AsyncSession, principal: Principal) -> set[object]:
+async def _approver_ids(session: AsyncSession, settings: Settings,
+                        principal: Principal) -> set[object]:
+    """The approver's id and the hashes of their ID number (during a key rotation, under each
+    key: the matched member's hash may be under the other key than the user's)."""
     approver: set[object] = {principal.actor}
     if principal.kind == "user":
         user = await session.get(User, principal.id)
         if user is not None and user.id_number_hash:
-            approver.add(bytes(user.id_number_hash))
+            if user.id_number_enc is None:
+                approver.add(bytes(user.id_number_hash))
+            else:
+                ring = await pii.ring(session, settings)
+                approver.update(ring.hashes_of(user.id_number_hash, user.id_number_enc))
     return approver
 
 
-async def _approve(wf: Workflow, data) -> DibaoCase:
+async def _approve(wf: Workflow, settings: Settings, data) -> DibaoCase:
     case, session, principal = wf.case, wf.session, wf.principal
     new = wf.next_state("approve", data.decided_on, "decided_on")
     try:
@@ -243,7 +252,7 @@ async def _approve(wf: Workflow, data) -> DibaoCase:
     if not start_ok.ok:
         raise refusal_error(start_ok)
     facts = await wf.facts()
-    approver = await _approver_ids(session, principal)
+    approver = await _approver_ids(session, settings, principal)
     ev = await evaluate_approval(session, case, wf.steps, facts, data.decided_on, approver)
     decision = ev.decision
     if not decision.ok:

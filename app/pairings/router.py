@@ -53,9 +53,9 @@ async def helpers_get(helper_id: uuid.UUID, session: SessionDep, settings: Setti
 @pairings_router.post("", response_model=PairingOut, status_code=201, name="pairings_create",
                       responses=problem_responses(409))
 async def pairings_create(body: PairingIn, response: Response, session: SessionDep,
-                          principal: PairingsWriter) -> PairingOut:
+                          settings: SettingsDep, principal: PairingsWriter) -> PairingOut:
     """Pair a helper with a household, a village or a town for a period (P1–P4)."""
-    result = await service.create_pairing(session, principal, body)
+    result = await service.create_pairing(session, settings, principal, body)
     set_etag(response, result.pairing.version)
     return pairing_out(result.pairing, result.reasons)
 

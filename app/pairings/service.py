@@ -20,10 +20,12 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import pii
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.auth.scoping import get_scoped, in_region, region_filter, region_prefix
 from app.auth.user_region import check_pairing_in_user_region
+from app.config import Settings
 from app.errors import NotFound, refusal_error
 from app.events.service import emit
 from app.kit.pagination import PageParams, paginate
@@ -77,19 +79,21 @@ async def _periods(session: AsyncSession, kind: str, *, household_id: uuid.UUID 
     return [Period(s, e) for s, e in (await session.execute(stmt)).all()]
 
 
-async def _member_hashes(session: AsyncSession, household_id: uuid.UUID,
+async def _member_hashes(session: AsyncSession, ring: pii.Ring, household_id: uuid.UUID,
                          period: Period) -> list[str]:
     # P4: anyone who is a member at some time during the pairing (membership is
-    # joined_on ≤ d < left_on), compared by keyed hash of the ID number, never in clear.
-    stmt = select(HouseholdMember.id_hash).where(
+    # joined_on ≤ d < left_on), compared by keyed hash of the ID number, never in clear; under
+    # the current hash key (during a rotation a row may still carry the old key's hash).
+    stmt = select(HouseholdMember.id_hash, HouseholdMember.id_number_enc).where(
         HouseholdMember.household_id == household_id,
         or_(HouseholdMember.left_on.is_(None), HouseholdMember.left_on > period.start))
     if period.end is not None:
         stmt = stmt.where(HouseholdMember.joined_on <= period.end)
-    return [bytes(h).hex() for h in (await session.scalars(stmt)).all()]
+    return [ring.hashes_of(h, enc)[0].hex() for h, enc in (await session.execute(stmt)).all()]
 
 
-async def create_pairing(session: AsyncSession, principal: Principal, data) -> PairingResult:
+async def create_pairing(session: AsyncSession, settings: Settings, principal: Principal,
+                         data) -> PairingResult:
     """Record a pairing after P3, the shape, and P1+P4 (household_cadre) or P2 (first_secretary)."""
     period_check = rules.check_period(data.start_date, data.end_date)
     _refuse(period_check)
@@ -101,9 +105,11 @@ async def create_pairing(session: AsyncSession, principal: Principal, data) -> P
     reasons = [*period_check.reasons, *shape.reasons]
     if data.kind == rules.HOUSEHOLD_CADRE:
         household = await _lock_household(session, principal, data.household_id)
+        ring = await pii.ring(session, settings)
         own = rules.check_not_own_household(
-            bytes(helper.id_hash).hex() if helper.id_hash else None,
-            await _member_hashes(session, household.id, period))
+            ring.hashes_of(helper.id_hash, helper.id_number_enc)[0].hex()
+            if helper.id_hash else None,
+            await _member_hashes(session, ring, household.id, period))
         _refuse(own)
         one = rules.check_household_cadre(
             period, await _periods(session, data.kind, household_id=household.id))

@@ -379,3 +379,176 @@ def test_id_numbers_inside_json_documents_are_re_encrypted(rot_settings):
         assert pii.key_id(base64.b64decode(blob)) == 3
         assert pii.decrypt(s, base64.b64decode(blob)) == "321283196605125011"
     assert _rekey_json(new, s, ring) == (new, 0)  # a second pass changes nothing
+
+
+# --- matches across tables while a rotation is half done ------------------------------------
+# A row written during a rotation carries the new key's hash; a row of the same person written
+# before keeps the old key's hash until its batch comes. Rules comparing them still match.
+
+class Stopped(Exception):
+    pass
+
+
+def _stop() -> None:
+    raise Stopped  # the rotation stops between two batches, its state `rotating`
+
+
+async def rotation_half_done(rotator, settings) -> tuple[pii.Ring, pii.Ring]:
+    """A rotation stopped after its first batch (one member row, the first registered):
+    answers (the old keys' ring, the new keys' ring)."""
+    with pytest.raises(Stopped):
+        await rotate(rotator.engine, settings, batch_size=1, on_batch=_stop)
+    async with rotator.engine.connect() as conn:
+        state = await pii.read_state(conn)
+    assert state["phase"] == "rotating"
+    return (pii.Ring(settings, state["old_aes_kid"], (state["old_hash_kid"],)),
+            pii.Ring(settings, state["aes_kid"], (state["hash_kid"],)))
+
+
+async def stored_hash(db, table: str, row_id: str) -> bytes:
+    async with db.engine.connect() as conn:
+        return bytes(await conn.scalar(text(f"SELECT id_hash FROM {table} WHERE id = :id"),
+                                       {"id": uuid.UUID(row_id)}))
+
+
+async def finish(rotator, settings) -> None:
+    await rotate(rotator.engine, settings, resume=True)
+
+
+async def test_d6_a_helper_added_during_a_rotation_flags_a_member_still_under_the_old_key(
+        db, rclient, rot_settings, rotator, admin):
+    from tests.dibao.helpers import apply, household, set_standard
+
+    client, settings = rclient, rot_settings
+    await set_standard(client, admin, "500.00")
+    await household(client, admin)  # the first member row, the one the first batch rewrites
+    number = fresh_number()
+    h = await household(client, admin, net="6000.00",
+                        members=[member("02", id_number=number, name="王幫扶")])
+    old, new = await rotation_half_done(rotator, settings)
+    helper = (await client.post("/api/v1/helpers", headers=admin, json={
+        "kind": "person", "name": "王幫扶", "unit": "市財政局", "post": "科長",
+        "phone": "0523-86881234", "id_number": number})).json()
+    assert await stored_hash(db, "household_member", h["members"][0]["id"]) == old.id_hash(number)
+    assert await stored_hash(db, "helper", helper["id"]) == new.id_hash(number)
+    case = await apply(client, admin, h["id"])
+    assert case["flagged"] is True
+    assert [(f["rule"], f["role"], f["member_id"]) for f in case["flags"]] == [
+        ("D6", "helper", h["members"][0]["id"])]
+    # one without a helper's number is not flagged in the same window
+    other = await household(client, admin, net="6000.00", village="321283100202")
+    assert (await apply(client, admin, other["id"]))["flagged"] is False
+    await finish(rotator, settings)
+
+
+async def test_p4_a_cadre_of_their_own_household_is_refused_whichever_side_is_under_the_old_key(
+        db, rclient, rot_settings, rotator, admin):
+    from tests.pairings.factories import make_person, pair
+
+    client, settings = rclient, rot_settings
+    await make_village(client, admin, V)
+    assert (await register(client, admin, two_members())).status_code == 201  # first batch's
+    member_first, helper_first = fresh_number(), fresh_number()
+    r = await register(client, admin, [member("02", id_number=member_first),
+                                       member("10", birth="19680302", id_number=fresh_number())])
+    assert r.status_code == 201, r.text
+    hh = r.json()
+    early = await make_person(client, admin, id_number=helper_first)
+    old, new = await rotation_half_done(rotator, settings)
+    # the helper is new (new key), the member old
+    cadre = await make_person(client, admin, id_number=member_first)
+    assert await stored_hash(db, "helper", cadre["id"]) == new.id_hash(member_first)
+    assert await stored_hash(db, "household_member", hh["members"][0]["id"]) == \
+        old.id_hash(member_first)
+    body = assert_problem(await pair(client, admin, cadre["id"], "household_cadre", "2016-04-01",
+                                     household_id=hh["id"]),
+                          422, "pairing.household_cadre.own_household")
+    assert body["detail"].startswith("P4")
+    # the helper old, the member new: a household registered during the rotation
+    r = await register(client, admin, [member("02", id_number=helper_first),
+                                       member("10", birth="19680302", id_number=fresh_number())])
+    assert r.status_code == 201, r.text
+    second = r.json()
+    assert await stored_hash(db, "helper", early["id"]) == old.id_hash(helper_first)
+    assert_problem(await pair(client, admin, early["id"], "household_cadre", "2016-04-01",
+                              household_id=second["id"]), 422,
+                   "pairing.household_cadre.own_household")
+    # and someone else's household is still allowed
+    r = await pair(client, admin, early["id"], "household_cadre", "2016-04-01",
+                   household_id=hh["id"])
+    assert r.status_code == 201, r.text
+    await finish(rotator, settings)
+
+
+async def test_a2_a_join_requested_before_a_rotation_conflicts_with_the_same_join_during_and_after(
+        db, rclient, rot_settings, rotator, admin):
+    client, settings = rclient, rot_settings
+    await make_village(client, admin, V)
+    r = await register(client, admin, two_members())
+    assert r.status_code == 201, r.text
+    hh = r.json()
+    number = valid_id("20100101", seq=131)
+
+    async def join(expect: int) -> httpx.Response:
+        r = await client.post("/api/v1/change-requests", headers=admin, json={
+            "household_id": hh["id"], "reason": "新生兒", "effective_from": "2017-05-01",
+            "changes": [{"op": "add", "path": "/members/-", "value": member(
+                "20", birth="20100101", id_number=number, name="王小寶",
+                labour_capacity="none")}]})
+        assert r.status_code == expect, r.text
+        return r
+
+    first = (await join(201)).json()
+    old, new = await rotation_half_done(rotator, settings)
+    assert first["touches"] == [f"/members/+{old.id_hash(number).hex()[:24]}"]
+    body = assert_problem(await join(409), 409, "change_request.conflict")
+    assert first["id"] in body["detail"]
+    await finish(rotator, settings)  # the open request's touches still name the old key's hash
+    body = assert_problem(await join(409), 409, "change_request.conflict")
+    assert first["id"] in body["detail"]
+    # another person's join does not conflict
+    r = await client.post("/api/v1/change-requests", headers=admin, json={
+        "household_id": hh["id"], "reason": "新生兒", "effective_from": "2017-05-01",
+        "changes": [{"op": "add", "path": "/members/-", "value": member(
+            "20", birth="20100102", id_number=valid_id("20100102", seq=131), name="王小貝",
+            labour_capacity="none")}]})
+    assert r.status_code == 201, r.text
+    assert r.json()["touches"] == [
+        f"/members/+{new.id_hash(valid_id('20100102', seq=131)).hex()[:24]}"]
+
+
+async def test_d6_an_officer_added_during_a_rotation_is_the_matched_person_and_may_not_approve(
+        db, app, rclient, rot_settings, rotator, admin, make_user):
+    from app.auth.schemas import UserIn
+    from app.auth.service import _user_claims, create_user
+    from tests.dibao.helpers import decide, household, ready_case, set_standard
+
+    client, settings = rclient, rot_settings
+    await set_standard(client, admin, "500.00")
+    await household(client, admin)  # the first member row, the one the first batch rewrites
+    number = fresh_number()
+    h = await household(client, admin, members=[  # eligible under D2: 4,000 a year each
+        member("02", id_number=number, name="王幹部"),
+        member("10", name="李秀英", id_number=fresh_number()),
+        member("20", birth="20080901", name="王小明", labour_capacity="none",
+               id_number=valid_id("20080901", seq=141))])
+    old, new = await rotation_half_done(rotator, settings)
+    async with db.sessionmaker() as s:  # written as the running service writes: new key
+        user = await create_user(s, None, UserIn(
+            username="wang_ganbu", password="correct horse battery", role="district_officer",
+            region_code="321283000000", id_number=number), settings)
+        await s.commit()
+    assert bytes(user.id_number_hash) == new.id_hash(number)
+    assert await stored_hash(db, "household_member", h["members"][0]["id"]) == old.id_hash(number)
+    token, _ = app.state.tokens.issue(f"user:{user.id}", _user_claims(user)[0])
+    relative = {"Authorization": f"Bearer {token}"}
+    case = await ready_case(client, admin, h["id"])
+    assert [(f["role"], f["member_id"]) for f in case["flags"]] == [
+        ("officer", h["members"][0]["id"])]
+    body = assert_problem(await decide(client, relative, case["id"]), 422,
+                          "dibao.approval.conflict_of_interest")
+    assert "matched household member" in body["detail"]
+    other = await make_user("district_officer", "321283000000", username="approver_zhao")
+    r = await decide(client, other, case["id"])
+    assert r.status_code == 200, r.text
+    await finish(rotator, settings)
