@@ -35,7 +35,7 @@ from app.auth.tokens import (
 from app.backup import backup, restore
 from app.db import Database
 from app.keycheck import KeyMismatch, check_keys
-from app.keyrotation import ROTATION_LOCK, RotationError, old_key_uses, retire, rotate
+from app.keyrotation import HASHES, ROTATION_LOCK, RotationError, old_key_uses, retire, rotate
 from tests.conftest import _admin, assert_problem
 from tests.households.factories import household_body, make_village, member, valid_id
 
@@ -394,15 +394,33 @@ def _stop() -> None:
 
 
 async def rotation_half_done(rotator, settings) -> tuple[pii.Ring, pii.Ring]:
-    """A rotation stopped after its first batch (one member row, the first registered):
-    answers (the old keys' ring, the new keys' ring)."""
+    """A rotation stopped after its first batch: answers (the old keys' ring, the new keys'
+    ring). The batch re-encrypts whichever member row comes first on disk (ctid order, which
+    depends on what earlier tests left in the heap); that one row goes back under the old key,
+    as if the batch had not reached it, so every row written before the rotation is under the
+    old key and every row written after it under the new one, whatever the disk order."""
     with pytest.raises(Stopped):
         await rotate(rotator.engine, settings, batch_size=1, on_batch=_stop)
     async with rotator.engine.connect() as conn:
         state = await pii.read_state(conn)
     assert state["phase"] == "rotating"
-    return (pii.Ring(settings, state["old_aes_kid"], (state["old_hash_kid"],)),
-            pii.Ring(settings, state["aes_kid"], (state["hash_kid"],)))
+    old = pii.Ring(settings, state["old_aes_kid"], (state["old_hash_kid"],))
+    new = pii.Ring(settings, state["aes_kid"], (state["hash_kid"],))
+    async with rotator.engine.begin() as conn:
+        rows = (await conn.execute(text(
+            "SELECT id, id_number_enc FROM household_member"))).all()
+        moved = [r for r in rows
+                 if bytes(r.id_number_enc)[:pii.HEADER_LEN] == pii.header(new.aes_kid)]
+        assert len(moved) == 1  # one batch of one row
+        number = pii.decrypt(settings, bytes(moved[0].id_number_enc))
+        await conn.execute(text(
+            "UPDATE household_member SET id_number_enc = :enc, id_hash = :old WHERE id = :id"),
+            {"enc": old.seal(number.encode(), pii.ID_NUMBER), "old": old.id_hash(number),
+             "id": moved[0].id})
+        for table, column in HASHES[1:]:
+            await conn.execute(text(f"UPDATE {table} SET {column} = :old WHERE {column} = :new"),
+                               {"old": old.id_hash(number), "new": new.id_hash(number)})
+    return old, new
 
 
 async def stored_hash(db, table: str, row_id: str) -> bytes:
