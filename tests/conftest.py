@@ -17,13 +17,20 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import URL
 
+from app.auth import passwords
 from app.config import Settings
 from app.db import Database, embedded_admin_url, to_async_url
 from app.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The suite creates thousands of accounts: in this process argon2id runs with its cheapest
+# parameters (the app started in a subprocess, and production, keep the real ones).
+passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+passwords._DUMMY = passwords._hasher.hash("not-a-real-password")
 RUN = f"xkt_{os.getpid()}_{uuid.uuid4().hex[:6]}"
 
 
