@@ -73,12 +73,14 @@ def ensure_in_region(principal: Principal, code: str | None, what: str = "resour
 
 async def get_scoped(session: AsyncSession, principal: Principal, model: type[M], ident: Any,
                      what: str, *, region: str = "region_code", detail: str | None = None,
-                     lock: bool = False, **options: Any) -> M:
+                     lock: bool = False, household: str | None = None, **options: Any) -> M:
     """The row of `model` with primary key `ident` when its `region` code lies in the caller's
-    region; else 404 `{what}.not_found` (absent and out of region answer alike). `lock` reads it
-    FOR UPDATE; `options` go to `session.get`."""
+    region (and, with `household` naming the attribute that holds its household's id, for a
+    household cadre that household is theirs); else 404 `{what}.not_found` (absent and out of
+    scope answer alike). `lock` reads it FOR UPDATE; `options` go to `session.get`."""
     row = await session.get(model, ident, with_for_update=True if lock else None, **options)
-    if row is None or not in_region(principal, getattr(row, region)):
+    if row is None or not in_region(principal, getattr(row, region)) or (
+            household is not None and not household_in_scope(principal, getattr(row, household))):
         raise NotFound(f"{what}.not_found", detail or f"No such {what}.")
     return row
 

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import pii
 from app.audit.service import jsonable, record
 from app.auth.principal import Principal
-from app.auth.scoping import ensure_in_region, household_filter, household_in_scope, region_filter
+from app.auth.scoping import get_scoped, household_filter, region_filter
 from app.changes.schemas import ChangeRequestOut
 from app.config import Settings
 from app.decisions.record import Evaluation, record_decision
@@ -144,13 +144,8 @@ def _open_touches(settings: Settings, number_key: Callable[[str], str],
 
 async def _household(session: AsyncSession, principal: Principal, household_id: uuid.UUID,
                      lock: bool = False) -> Household:
-    stmt = select(Household).where(Household.id == household_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    h = (await session.scalars(stmt)).first()
-    visible = h is not None and household_in_scope(principal, h.id)
-    ensure_in_region(principal, h.village_code if visible else None, "household")
-    return h  # type: ignore[return-value]
+    return await get_scoped(session, principal, Household, household_id, "household",
+                            region="village_code", household="id", lock=lock)
 
 
 async def create(session: AsyncSession, settings: Settings, principal: Principal,
@@ -235,13 +230,8 @@ def out(settings: Settings, row: ChangeRequest) -> ChangeRequestOut:
 
 async def _scoped(session: AsyncSession, principal: Principal, request_id: uuid.UUID,
                   lock: bool = False) -> ChangeRequest:
-    stmt = select(ChangeRequest).where(ChangeRequest.id == request_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    row = (await session.scalars(stmt)).first()
-    visible = row is not None and household_in_scope(principal, row.household_id)
-    ensure_in_region(principal, row.village_code if visible else None, "change_request")
-    return row  # type: ignore[return-value]
+    return await get_scoped(session, principal, ChangeRequest, request_id, "change_request",
+                            region="village_code", household="household_id", lock=lock)
 
 
 async def get(session: AsyncSession, settings: Settings, principal: Principal,
