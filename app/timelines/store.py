@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date
 
+import orjson
 from asyncpg import Range
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -123,12 +124,13 @@ PERSON_COLUMNS = ("person_id", "household_id", "valid", "ordinal", "birth_date",
 
 
 def _default(v) -> str:
-    return v.isoformat() if isinstance(v, date) else str(v)
+    return v.isoformat() if isinstance(v, date) else str(v)  # Decimal (and anything else)
 
 
 def _json(value) -> str:
-    # jsonb keeps its own key order: the text's order changes nothing stored.
-    return json.dumps(value, default=_default, ensure_ascii=False)
+    # jsonb keeps its own key order: the text's order changes nothing stored. orjson writes
+    # dates, UUIDs and tuples itself (as ISO dates, canonical UUIDs and arrays, like `_default`).
+    return orjson.dumps(value, default=_default).decode()
 
 
 def timeline_rows(tl: Timeline, village_code: str) -> tuple[list[tuple], list[tuple]]:
