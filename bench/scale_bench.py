@@ -333,6 +333,30 @@ async def run(args, url: str, work: Path, seed_persons: int) -> dict:
     return sizes
 
 
+async def remeasure(args) -> dict:
+    """The measurements of one size again, on a database a `--keep` run left."""
+    from bench.import_bench import _server_url
+
+    url = _server_url().set(database=args.database).render_as_string(hide_password=False)
+    work = Path(args.work)
+    env = {**os.environ, "DATABASE_URL": url, "XIAOKANG_DATA_DIR": str(work),
+           "XIAOKANG_LOG_JSON": "false"}
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = _serve("app.main:create_app", port, env, True)
+    try:
+        await _wait(base, "/healthz")
+        auth = {"Authorization": f"Bearer {await _token(base, url, work, 0)}"}
+        proc = subprocess.run(["uptime"], capture_output=True, text=True)
+        print(f"measuring {args.database}; {proc.stdout.strip()}", flush=True)
+        out = await measure(args, url, work, base, auth)
+        out["uptime"] = proc.stdout.strip()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return out
+
+
 def summary(sizes: dict[int, dict], imported: dict) -> dict:
     small_n, large_n = min(sizes), max(sizes)
     small, large = sizes[small_n], sizes[large_n]
@@ -371,9 +395,15 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=6.0, help="load per path and size")
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    ap.add_argument("--database", help="measure again, at its size, a database a --keep run "
+                                       "left (its name; with --work)")
+    ap.add_argument("--work", help="the data directory (keys) of that run")
     args = ap.parse_args()
     args.sizes = sorted(int(s) for s in args.sizes.split(","))
     random.seed(7)
+    if args.database:
+        print(json.dumps(asyncio.run(remeasure(args)), default=str))
+        return
     work = Path(tempfile.mkdtemp(prefix="xk_scale_bench_"))
     name, url, imported = seed(args.seed_households, work)
     try:

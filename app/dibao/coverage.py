@@ -53,7 +53,8 @@ async def gaps(session: AsyncSession, principal: Principal, region_code: str, on
             .where(Household.village_code.like(region_prefix(region_code) + "%"),
                    region_filter(principal, Household.village_code),
                    _registered_relief(on), ~_granted(Household.id, on)))
-    rows, cursor = await paginate(session, stmt, [Household.id], params)
+    rows, cursor = await paginate(session, stmt, [Household.id], params,
+                                  mirror=[t.household_id])
     reason = coverage_gap("relief", False)[1]
     return [(h, reason) for h in rows], cursor
 

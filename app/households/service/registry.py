@@ -178,14 +178,16 @@ async def register_household(session: AsyncSession, settings: Settings, principa
 
 
 async def household_out(session: AsyncSession, settings: Settings, principal: Principal,
-                        household_id: uuid.UUID, on: date) -> HouseholdOut:
+                        household_id: uuid.UUID, on: date, *,
+                        audit: AsyncSession | None = None) -> HouseholdOut:
     """The household answer as of `on` (status, support type, members, retention), read from
-    its timeline: one statement, and one audit row when ID numbers are shown unmasked."""
+    its timeline: one statement, and one audit row when ID numbers are shown unmasked (through
+    `audit` when given: `session` may then be a replica's)."""
     seg, rows = await answers.household_with_members(session, principal, household_id, on)
     h, t = seg.household, seg.timeline
     members = await present_members(
         session, settings, principal, h, [(m, answers.attributes_of(p.attributes if p else None))
-                                          for m, p in rows], on)
+                                          for m, p in rows], on, audit=audit)
     retention = answers.retention_of(t)
     return HouseholdOut(
         id=h.id, village_code=h.village_code, group=h.group_name, address=h.address, as_of=on,
@@ -196,8 +198,9 @@ async def household_out(session: AsyncSession, settings: Settings, principal: Pr
 
 
 async def get_household(session: AsyncSession, settings: Settings, principal: Principal,
-                        household_id: uuid.UUID, on: date) -> HouseholdOut:
-    return await household_out(session, settings, principal, household_id, on)
+                        household_id: uuid.UUID, on: date, *,
+                        audit: AsyncSession | None = None) -> HouseholdOut:
+    return await household_out(session, settings, principal, household_id, on, audit=audit)
 
 
 async def household_version(session: AsyncSession, principal: Principal,
@@ -258,7 +261,8 @@ async def list_households(session: AsyncSession, principal: Principal, params: P
     if support_type:
         stmt = stmt.where(t.support_type == support_type)
     await plan_each_time(session)  # the prefix, date and status decide the plan
-    rows, cursor = await paginate(session, stmt, [Household.id], params, scalars=False)
+    rows, cursor = await paginate(session, stmt, [Household.id], params, scalars=False,
+                                  mirror=[t.household_id])
     items = [HouseholdItem(id=r.id, village_code=r.village_code, group=r.group_name,
                            registered_on=r.registered_on, status=r.status,
                            support_type=r.support_type, version=r.version) for r in rows]
