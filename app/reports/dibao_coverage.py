@@ -6,13 +6,13 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from app.dibao import coverage
 from app.errors import COMMON_ERRORS
 from app.kit.dates import today
 from app.kit.deps import DibaoReader, Paging, ReadSessionDep  # read-only: the replica may answer
-from app.kit.schemas import Day, Out
+from app.kit.schemas import Day, Out, model_json
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=COMMON_ERRORS)
 
@@ -52,13 +52,13 @@ async def reports_dibao_coverage(
     region_code: str | None = Query(None, pattern=r"^[0-9]{12}$",
                                     description="default: the caller's region"),
     as_of: Day | None = None,
-) -> DibaoCoverageOut:
+) -> Response:
     """Relief-type registered households without an active dibao grant (D8), totals by 市(區)."""
     code, on = region_code or principal.region_code, as_of or today()
     gaps, cursor = await coverage.gaps(session, principal, code, on, params)
-    return DibaoCoverageOut(
+    return model_json(DibaoCoverageOut(
         region_code=code, as_of=on,
         totals=[DistrictCoverageOut(**t) for t in await coverage.totals(session, principal, code, on)],
         gaps=[CoverageGapOut(household_id=h.id, village_code=h.village_code,
                              reasons=[CoverageReasonOut(**r.as_dict())]) for h, r in gaps],
-        gaps_next_cursor=cursor)
+        gaps_next_cursor=cursor))

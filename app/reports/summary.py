@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +22,7 @@ from app.auth.scoping import ensure_in_region, principal_prefix, region_prefix
 from app.errors import COMMON_ERRORS
 from app.kit.dates import today
 from app.kit.deps import ReadSessionDep, ReportsReader  # read-only: the replica may answer
-from app.kit.schemas import Day, Out
+from app.kit.schemas import Day, Out, model_json
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=COMMON_ERRORS)
 ZERO = Decimal("0.00")
@@ -192,9 +192,9 @@ async def reports_summary(
                                     description="default: the caller's region"),
     as_of: Day | None = Query(None, description="default: today (Asia/Shanghai)"),
     year: int | None = Query(None, ge=2016, le=2100, description="default: the year of as_of"),
-) -> SummaryOut:
+) -> Response:
     """Households by status and insurance totals by funding body, per 市(區) (section 8)."""
     on = as_of or today()
     body = await summary(session, principal, region_code or principal.region_code, on,
                          year or on.year)
-    return SummaryOut.model_validate(body)
+    return model_json(SummaryOut.model_validate(body))
