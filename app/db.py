@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import structlog
@@ -157,6 +158,20 @@ class Database:
             log.warning("read_replica_unavailable", error=type(e).__name__)
             return self.sessionmaker
         return self.read_sessionmaker if ok else self.sessionmaker
+
+    @asynccontextmanager
+    async def replica_session(self, subject: str | None) -> AsyncIterator[AsyncSession | None]:
+        """A session on the replica when it may answer this subject's reads (`reader_for`),
+        else None: the caller reads through the primary session it already holds."""
+        maker = await self.reader_for(subject)
+        if maker is self.sessionmaker:
+            yield None
+            return
+        async with maker() as session:
+            try:
+                yield session
+            finally:
+                await session.rollback()
 
 
 def _pooler_connect_args() -> dict:

@@ -62,10 +62,13 @@ async def selected_all(session: AsyncSession, stmt: Select, keys: list[tuple[str
 
 
 async def household_view(session: AsyncSession, settings: Settings, principal: Principal,
-                         household_id: uuid.UUID, on: date) -> HouseholdView | None:
-    """The household as the REST API answers it on `on` (None outside the region)."""
+                         household_id: uuid.UUID, on: date, *,
+                         audit: AsyncSession | None = None) -> HouseholdView | None:
+    """The household as the REST API answers it on `on` (None outside the region); `session`
+    may read a replica when `audit`, the primary's session, takes the pii.read row."""
     try:
-        out = await registry.get_household(session, settings, principal, household_id, on)
+        out = await registry.get_household(session, settings, principal, household_id, on,
+                                           audit=audit)
     except NotFound:
         return None
     # dibao coverage on `on`, as the rules wrote it into the members' timelines

@@ -91,7 +91,11 @@ async def dci_specification() -> Response:
 async def dci_sync_search(request: Request, session: SessionDep) -> JSONResponse:
     """Search the registry and answer now (Group or Member records, as of a date)."""
     env = await open_envelope(request, session, "dci:search", "search")
-    return JSONResponse(await service.sync_search(session, request.app.state.settings, env))
+    # read-only work: the replica answers once it has the client's own writes
+    async with request.app.state.db.replica_session(
+            f"{env.principal.kind}:{env.principal.id}") as reads:
+        return JSONResponse(await service.sync_search(session, request.app.state.settings, env,
+                                                      reads))
 
 
 @router.post("/registry/search", name="dci_search",

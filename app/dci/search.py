@@ -152,15 +152,18 @@ async def _pages(session: AsyncSession, stmt: Select, keys: list[tuple[str, bool
 
 
 async def page_records(session: AsyncSession, settings: Settings, principal: Principal,
-                       rows: list[dict[str, Any]], entity: str, on: date) -> list[dict]:
+                       rows: list[dict[str, Any]], entity: str, on: date, *,
+                       audit: AsyncSession | None = None) -> list[dict]:
     """The records of one page, read with the sender's own principal (numbers unmasked and the
-    read audited only when its client holds pii:read)."""
+    read audited, through `audit` when `session` reads a replica, only when its client holds
+    pii:read)."""
     out = []
     views: dict[uuid.UUID, tuple[registry_reads.HouseholdView, Any]] = {}
     for row in rows:
         hid = row["household_id"]
         if hid not in views:
-            view = await registry_reads.household_view(session, settings, principal, hid, on)
+            view = await registry_reads.household_view(session, settings, principal, hid, on,
+                                                       audit=audit)
             if view is None:  # outside the region: the selection never finds one
                 continue
             views[hid] = view, await registry_reads.entitlements(session, principal, hid, on)
@@ -182,10 +185,12 @@ def _item(ref: Any, status: str, code: str | None = None, message: str | None = 
 
 
 async def search_item(session: AsyncSession, settings: Settings, principal: Principal,
-                      sender: DciSender, raw: Any, seen: set, *, all_pages: bool
-                      ) -> tuple[list[dict], int, dict]:
+                      sender: DciSender, raw: Any, seen: set, *, all_pages: bool,
+                      reads: AsyncSession | None = None) -> tuple[list[dict], int, dict]:
     """The response item(s) of one request — one per page when `all_pages` and no pagination
-    was asked — with the number of records found and the audit summary."""
+    was asked — with the number of records found and the audit summary. The registry is read
+    through `reads` (a replica's session) when given; `session` writes the audit."""
+    reads = reads or session
     ref = raw.get("reference_id") if isinstance(raw, dict) else None
     try:
         if not isinstance(ref, str) or not 1 <= len(ref) <= 99:
@@ -207,15 +212,15 @@ async def search_item(session: AsyncSession, settings: Settings, principal: Prin
         size, number = query.page_of(asked, settings.dci_max_page_size,
                                      settings.dci_callback_page_size if all_pages
                                      else settings.dci_max_page_size)
-        stmt = await selected(session, settings, principal, criteria, on, entity)
+        stmt = await selected(reads, settings, principal, criteria, on, entity)
     except (ItemRefused, query.QueryError) as e:
         return ([_item(ref if isinstance(ref, str) else "", "rjct", e.code, e.message)], 0,
                 {"reference_id": ref, "refused": e.code})
-    total, pages = await _pages(session, stmt, keys, entity, size, number,
+    total, pages = await _pages(reads, stmt, keys, entity, size, number,
                                 all_pages and asked is None)
     items = []
     for n, chunk in pages:
-        recs = await page_records(session, settings, principal, chunk, entity, on)
+        recs = await page_records(reads, settings, principal, chunk, entity, on, audit=session)
         items.append(_item(ref, "succ", data={
             "version": "1.0.0", "reg_type": REG_TYPE, "reg_record_type": entity,
             "reg_records": recs}, pagination={"page_size": size, "page_number": n,

@@ -63,15 +63,16 @@ def _require_callback(env: Envelope) -> None:
 
 
 async def _answer(session: AsyncSession, settings: Settings, principal: Principal,
-                  sender: DciSender, txn: DciTransaction, items: list, signed: bool
-                  ) -> list[list[dict]]:
+                  sender: DciSender, txn: DciTransaction, items: list, signed: bool,
+                  reads: AsyncSession | None = None) -> list[list[dict]]:
     """The response items of every request (every page of each when asynchronous), audited as
-    one `dci.search` row."""
+    one `dci.search` row; the registry is read through `reads` when given (a replica)."""
     seen: set = set()
     responses, audits, total = [], [], 0
     for raw in items:
         out, found, audit = await search.search_item(session, settings, principal, sender, raw,
-                                                     seen, all_pages=txn.mode == "async")
+                                                     seen, all_pages=txn.mode == "async",
+                                                     reads=reads)
         responses.append(out)
         audits.append(audit)
         total += found
@@ -92,11 +93,14 @@ def _search_message(txn: DciTransaction, items: list[dict]) -> dict:
             "search_response": items}
 
 
-async def sync_search(session: AsyncSession, settings: Settings, env: Envelope) -> dict:
+async def sync_search(session: AsyncSession, settings: Settings, env: Envelope,
+                      reads: AsyncSession | None = None) -> dict:
+    """Answer now. The registry is read through `reads` when given (the read replica, once it
+    has the client's own writes); the transaction and audit rows go through `session`."""
     txn, requests = _search_txn(env, "sync")
     session.add(txn)
     responses = await _answer(session, settings, env.principal, env.sender, txn, requests,
-                              env.signed)
+                              env.signed, reads)
     txn.status, txn.completed_at = "succ", datetime.now(UTC)
     items = [i for r in responses for i in r]
     txn.response_enc = outbox.seal(settings, [outbox.stored_message(

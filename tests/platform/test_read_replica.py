@@ -137,3 +137,39 @@ async def test_a_roster_reads_who_is_eligible_on_the_replica_and_writes_on_the_p
     await _wait_until(generated_on_replica)  # the replica has replayed the caller's scheme
     assert _where(ran, "FROM insurance_roster_entry") == {"primary"}  # the diff's stored rows
     assert _where(ran, "INSERT INTO insurance_roster_run") == {"primary"}
+
+
+async def test_a_dci_search_reads_the_registry_on_the_replica_and_audits_on_the_primary(
+        replicated, make_user):
+    client, ran, _ = replicated
+    admin = await make_user("admin")
+    from tests.dci.conftest import department
+    from tests.households.factories import head_of, register_household
+
+    dept = await department(client, admin, "replica.taizhou.gov.cn",
+                            scopes=("dci:search", "pii:read"), rate_limit_per_minute=1000)
+    number = head_of(await register_household(client, admin, "321283100201"))["id_number"]
+
+    async def searched_on_replica() -> bool:
+        ran.clear()
+        r = await client.post("/dci/registry/sync/search", headers=dept.auth, json=dept.search(
+            {"query_type": "idtype-value", "query": {"type": "NIN", "value": number}}))
+        assert r.status_code == 200, r.text
+        item = r.json()["message"]["search_response"][0]
+        assert item["status"] == "succ", item
+        records = item["data"]["reg_records"]
+        if not records:  # the replica has not replayed the household yet: the primary answered
+            return False
+        head = records[0]["group_head_info"]["member_identifier"][0]["identifier_value"]
+        assert head == number
+        return _where(ran, "household_timeline") == {"replica"}
+
+    await _wait_until(searched_on_replica)
+    assert _where(ran, "INSERT INTO dci_transaction") == {"primary"}
+    assert _where(ran, "INSERT INTO audit_log") == {"primary"}
+    r = await client.get("/api/v1/audit", headers=admin, params={"action": "dci.search"})
+    searches = [row for row in r.json()["items"] if row["after"]["sender_id"] == dept.sender_id]
+    assert searches and searches[-1]["after"]["unmasked"] is True
+    r = await client.get("/api/v1/audit", headers=admin, params={"action": "pii.read"})
+    # the unmasked household read, audited on the primary while its rows came from the replica
+    assert any(row["actor"] == searches[-1]["actor"] for row in r.json()["items"])

@@ -115,9 +115,11 @@ async def present_member(session: AsyncSession, settings: Settings, principal: P
 
 
 async def present_members(session: AsyncSession, settings: Settings, principal: Principal,
-                          household: Household, members: list[tuple], on: date) -> list[MemberOut]:
+                          household: Household, members: list[tuple], on: date, *,
+                          audit: AsyncSession | None = None) -> list[MemberOut]:
     """Members as of `on`, each with the attribute version in force then (or None): ID numbers
-    masked unless `pii:read`; then one audit row names every person whose number was shown."""
+    masked unless `pii:read`; then one audit row names every person whose number was shown,
+    written through `audit` (the primary's session when `session` reads a replica)."""
     unmasked = principal.has("pii:read")
     out = []
     for m, v in members:
@@ -127,7 +129,7 @@ async def present_members(session: AsyncSession, settings: Settings, principal: 
         person_ids = [m.id for m, _ in members]
         entity = ("household_member", person_ids[0]) if len(person_ids) == 1 else (
             "household", household.id)
-        await record(session, principal, "pii.read", *entity,
+        await record(audit or session, principal, "pii.read", *entity,
                      after={"household_id": household.id, "field": "id_number",
                             "person_ids": person_ids},
                      region_code=household.village_code)
