@@ -284,8 +284,17 @@ async def _report_times(app_base: str, headers: dict, url: str) -> dict:
     aggregates = {
         "targets": "SELECT support_type, target_met, count(*) FROM household_timeline "
                    "WHERE valid @> $1::date AND status = 'registered' GROUP BY 1, 2",
-        "summary": "SELECT substr(village_code, 1, 6), status, count(*) FROM household_timeline "
-                   "WHERE valid @> $1::date GROUP BY 1, 2",
+        # the same rows as the report: the date's segments, the year's lifecycle events and
+        # the year's roster entries, each counted by 市(區)
+        "summary": "SELECT 'h', substr(village_code, 1, 6), status, count(*) "
+                   "FROM household_timeline WHERE valid @> $1::date AND status IS NOT NULL "
+                   "GROUP BY 2, 3 UNION ALL SELECT 'e', substr(h.village_code, 1, 6), e.kind, "
+                   "count(*) FROM household_event e JOIN household h ON h.id = e.household_id "
+                   "WHERE e.occurred_on BETWEEN make_date(extract(year FROM $1::date)::int, 1, 1)"
+                   " AND make_date(extract(year FROM $1::date)::int, 12, 31) GROUP BY 2, 3 "
+                   "UNION ALL SELECT 'i', e.district_code, s.kind, count(*) "
+                   "FROM insurance_roster_entry e JOIN insurance_scheme s ON s.id = e.scheme_id "
+                   "WHERE s.year = extract(year FROM $1::date) GROUP BY 2, 3",
         "dibao-coverage": "SELECT substr(village_code, 1, 6), count(*) FROM household_timeline "
                           "WHERE valid @> $1::date AND status = 'registered' "
                           "AND support_type = 'relief' GROUP BY 1",
@@ -293,8 +302,14 @@ async def _report_times(app_base: str, headers: dict, url: str) -> dict:
                                "AND status = 'registered' AND NOT EXISTS (SELECT 1 FROM "
                                "household_assessment a WHERE a.household_id = t.household_id "
                                "AND a.year = 2019)",
-        "pairing-coverage": "SELECT count(*) FROM household_timeline WHERE valid @> $1::date "
-                            "AND status = 'registered'",
+        # the same rows as the report: the date's registered segments and the household
+        # cadres active on the date (P1)
+        "pairing-coverage": "SELECT substr(t.village_code, 1, 6), count(*), count(*) FILTER "
+                            "(WHERE NOT EXISTS (SELECT 1 FROM pairing p WHERE p.household_id = "
+                            "t.household_id AND p.kind = 'household_cadre' AND p.start_date <= "
+                            "$1::date AND (p.end_date IS NULL OR p.end_date >= $1::date))) "
+                            "FROM household_timeline t WHERE t.valid @> $1::date "
+                            "AND t.status = 'registered' GROUP BY 1",
     }
     params = {"targets": {"as_of": AS_OF}, "summary": {"as_of": AS_OF, "year": 2019},
               "dibao-coverage": {"as_of": AS_OF}, "annual-verification": {"year": 2019},
