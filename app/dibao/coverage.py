@@ -49,14 +49,14 @@ async def gaps(session: AsyncSession, principal: Principal, region_code: str, on
     """(十四, D8) relief-type households registered on the date with no active grant."""
     ensure_in_region(principal, region_code, "region")
     t = HouseholdTimeline
-    stmt = (select(Household).join(t, t.household_id == Household.id)
+    stmt = (select(Household, t.household_id).join(t, t.household_id == Household.id)
             .where(Household.village_code.like(region_prefix(region_code) + "%"),
                    region_filter(principal, Household.village_code),
                    _registered_relief(on), ~_granted(Household.id, on)))
-    rows, cursor = await paginate(session, stmt, [Household.id], params,
-                                  mirror=[t.household_id])
+    # keyed on the timeline's household_id, as the household list is (households.service)
+    rows, cursor = await paginate(session, stmt, [t.household_id], params, scalars=False)
     reason = coverage_gap("relief", False)[1]
-    return [(h, reason) for h in rows], cursor
+    return [(r[0], reason) for r in rows], cursor
 
 
 async def totals(session: AsyncSession, principal: Principal, region_code: str,
