@@ -216,6 +216,18 @@ async def plan_each_time(session: AsyncSession) -> None:
     await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
+async def scan_the_day(session: AsyncSession) -> None:
+    """For the rest of this transaction, read a region's segments on a date by scanning, not by
+    a bitmap of the `valid` index.
+
+    Every household has exactly one segment on any date, so `valid @> D` over a region selects
+    a quarter to an eighth of the timeline: PostgreSQL's estimate (the date and the region as
+    independent filters) makes a bitmap heap scan of the GiST index look cheaper, and it is
+    about twice as slow as the sequential scan it replaces (targets at 50,000 households: 135 ms
+    against 72 ms). For reports only; single households read by key as before."""
+    await session.execute(text("SET LOCAL enable_bitmapscan = off"))
+
+
 def _subject(request: Request) -> str | None:
     principal = getattr(request.state, "principal", None)
     return f"{principal.kind}:{principal.id}" if principal is not None else None

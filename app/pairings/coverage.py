@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.auth.scoping import ensure_in_region, region_prefix
+from app.db import scan_the_day
 from app.models.pairings import Pairing
 from app.models.regions import Region
 from app.villages.service import latest_statuses
@@ -90,6 +91,7 @@ SELECT * FROM (SELECT id, village_code, NULL::bigint, NULL::bigint FROM reg WHER
 
 
 async def _households(session: AsyncSession, prefix: str, on: date, limit: int):
+    await scan_the_day(session)
     rows = (await session.execute(_HOUSEHOLDS, {"on": on, "prefix": f"{prefix}%",
                                                 "limit": limit})).all()
     counts = [(r.code, r.registered, r.without) for r in rows if r.id is None]

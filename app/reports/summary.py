@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.auth.scoping import ensure_in_region, principal_prefix, region_prefix
+from app.db import scan_the_day
 from app.errors import COMMON_ERRORS
 from app.kit.dates import today
 from app.kit.deps import ReadSessionDep, ReportsReader  # read-only: the replica may answer
@@ -89,6 +90,7 @@ async def summary(session: AsyncSession, principal: Principal, region_code: str,
     districts: dict[str, dict] = defaultdict(lambda: {
         "households": dict.fromkeys(_HOUSEHOLD_KEYS, 0),
         "events_in_year": dict.fromkeys(_EVENT_KEYS, 0), "insurance": []})
+    await scan_the_day(session)
     for r in (await session.execute(_HOUSEHOLDS, {**params, "on": on})).mappings():
         districts[r["district_code"]]["households"] = {k: r[k] for k in _HOUSEHOLD_KEYS}
     for r in (await session.execute(_YEAR_EVENTS, {**params, "start": date(year, 1, 1),

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.auth.scoping import ensure_in_region, principal_prefix, region_prefix
+from app.db import scan_the_day
 from app.policy.support import DEVELOPMENT
 
 
@@ -96,6 +97,7 @@ async def targets(session: AsyncSession, principal: Principal, region_code: str,
     household's timeline, read with `valid @> on`: the counts and the households that fall
     short (up to `limit`, with their reasons) in one statement."""
     ensure_in_region(principal, region_code, "region")
+    await scan_the_day(session)
     rows = (await session.execute(_TARGETS, {
         "on": on, "limit": limit, "prefix": region_prefix(region_code) + "%",
         "scope": (principal_prefix(principal) or "") + "%"})).all()
@@ -163,6 +165,7 @@ async def annual_verification(session: AsyncSession, principal: Principal, regio
                               year: int, limit: int) -> AnnualVerification:
     """(R6) Households registered at some time in `year` with no assessment of that year."""
     ensure_in_region(principal, region_code, "region")
+    await scan_the_day(session)
     rows = (await session.execute(_ANNUAL, {
         "year": year, "first": date(year, 1, 1), "next": date(year + 1, 1, 1), "limit": limit,
         "prefix": region_prefix(region_code) + "%",
