@@ -259,11 +259,13 @@ async def _conclude(ctx: Context, job: ImportJob, state: str, code: str | None,
 
 
 async def _timelines(ctx: Context, kind: Kind) -> None:
-    """Timelines of the merged households, inside the import's one transaction."""
+    """Timelines of the merged households, inside the import's one transaction: their ids read
+    through a cursor a chunk at a time (memory flat in the file's size)."""
     if kind.merged_households is None:
         return
-    ids = [r[0] for r in await ctx.conn.fetch(kind.merged_households)]
-    await ctx.session.run_sync(timeline_store.refresh, ids)
+    cursor = await ctx.conn.cursor(kind.merged_households)
+    while rows := await cursor.fetch(timeline_store.CHUNK):
+        await ctx.session.run_sync(timeline_store.refresh, [r[0] for r in rows])
     await ctx.session.run_sync(timeline_store.analyze, True)
 
 

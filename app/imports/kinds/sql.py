@@ -82,16 +82,26 @@ REGISTERED_EVENTS = """
     FROM stg_household WHERE NOT rejected"""
 
 
+# Rows of an import's selection read at a time (a cursor inside the import's transaction).
+BATCH = 5000
+
+
 async def emit_selected(conn, type_: str, entity_type: str, sql: str, *args,
                         extra: Callable[[dict], dict] | None = None) -> int:
     """The events of `type_` for the rows of `sql` (entity_id, region_code, payload as JSON
-    text), each payload (plus `extra` of it) through the type's schema, as `emit` does."""
+    text), each payload (plus `extra` of it) through the type's schema, as `emit` does. Read
+    through a cursor `BATCH` rows at a time and copied batch by batch, so that memory does not
+    grow with the file (fetched whole, a million members' events held ≈ 1 GB)."""
     def build(r):
         if extra is None:
             return r["entity_id"], r["region_code"], r["payload"]
         data = from_json(r["payload"])
         return r["entity_id"], r["region_code"], data | extra(data)
-    return await copy_events(conn, type_, entity_type, await conn.fetch(sql, *args), build)
+    n = 0
+    cursor = await conn.cursor(sql, *args)
+    while rows := await cursor.fetch(BATCH):
+        n += await copy_events(conn, type_, entity_type, rows, build)
+    return n
 
 
 async def run_steps(conn, steps: tuple[str, ...], *args) -> list[int]:
