@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from app.auth.principal import current_principal
 from app.dci import senders, service
 from app.dci.envelope import open_envelope
 from app.dci.errors import ack
@@ -90,10 +91,16 @@ async def dci_specification() -> Response:
              **_doc("search", "signed {signature, header (on-search), message: SearchResponse}"))
 async def dci_sync_search(request: Request, session: SessionDep) -> JSONResponse:
     """Search the registry and answer now (Group or Member records, as of a date)."""
-    env = await open_envelope(request, session, "dci:search", "search")
-    # read-only work: the replica answers once it has the client's own writes
+    # The registry is read on the replica once it has the client's own writes. Chosen before
+    # the request's session takes its connection: choosing reads the fence on the primary, and
+    # holding one primary connection while waiting for another could exhaust the pool.
+    principal = await current_principal(request)  # the token is checked once and remembered
     async with request.app.state.db.replica_session(
-            f"{env.principal.kind}:{env.principal.id}") as reads:
+            f"{principal.kind}:{principal.id}") as reads:
+        env = await open_envelope(request, session, "dci:search", "search")
+        # The exchange's own rows (transaction, message id, audit) are read by no later search:
+        # they do not send the client's next searches to the primary (app.db read fence).
+        request.state.fence_exempt = True
         return JSONResponse(await service.sync_search(session, request.app.state.settings, env,
                                                       reads))
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import pii
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.config import Settings
@@ -101,6 +102,10 @@ async def sync_search(session: AsyncSession, settings: Settings, env: Envelope,
     session.add(txn)
     responses = await _answer(session, settings, env.principal, env.sender, txn, requests,
                               env.signed, reads)
+    if reads is not None:
+        # Sealed under the primary's keys, held for the transaction (the replica's ring, read
+        # for the search, may be behind a rotation that has begun).
+        await pii.ring(session, settings)
     txn.status, txn.completed_at = "succ", datetime.now(UTC)
     items = [i for r in responses for i in r]
     txn.response_enc = outbox.seal(settings, [outbox.stored_message(

@@ -140,7 +140,7 @@ async def test_a_roster_reads_who_is_eligible_on_the_replica_and_writes_on_the_p
 
 
 async def test_a_dci_search_reads_the_registry_on_the_replica_and_audits_on_the_primary(
-        replicated, make_user):
+        replicated, make_user, db_url):
     client, ran, _ = replicated
     admin = await make_user("admin")
     from tests.dci.conftest import department
@@ -150,26 +150,35 @@ async def test_a_dci_search_reads_the_registry_on_the_replica_and_audits_on_the_
                             scopes=("dci:search", "pii:read"), rate_limit_per_minute=1000)
     number = head_of(await register_household(client, admin, "321283100201"))["id_number"]
 
-    async def searched_on_replica() -> bool:
+    async def search() -> list:
         ran.clear()
         r = await client.post("/dci/registry/sync/search", headers=dept.auth, json=dept.search(
             {"query_type": "idtype-value", "query": {"type": "NIN", "value": number}}))
         assert r.status_code == 200, r.text
         item = r.json()["message"]["search_response"][0]
         assert item["status"] == "succ", item
-        records = item["data"]["reg_records"]
-        if not records:  # the replica has not replayed the household yet: the primary answered
-            return False
-        head = records[0]["group_head_info"]["member_identifier"][0]["identifier_value"]
-        assert head == number
-        return _where(ran, "household_timeline") == {"replica"}
+        return item["data"]["reg_records"]
 
-    await _wait_until(searched_on_replica)
-    assert _where(ran, "INSERT INTO dci_transaction") == {"primary"}
-    assert _where(ran, "INSERT INTO audit_log") == {"primary"}
-    r = await client.get("/api/v1/audit", headers=admin, params={"action": "dci.search"})
-    searches = [row for row in r.json()["items"] if row["after"]["sender_id"] == dept.sender_id]
-    assert searches and searches[-1]["after"]["unmasked"] is True
-    r = await client.get("/api/v1/audit", headers=admin, params={"action": "pii.read"})
-    # the unmasked household read, audited on the primary while its rows came from the replica
-    assert any(row["actor"] == searches[-1]["actor"] for row in r.json()["items"])
+    async def replica_has_the_household() -> bool:
+        # the client never wrote: the replica answers, empty until it has replayed the household
+        return bool(await search()) and _where(ran, "household_timeline") == {"replica"}
+
+    await _wait_until(replica_has_the_household)
+    primary = await asyncpg.connect(_dsn(db_url))
+    try:
+        async def audited(action: str) -> int:
+            return await primary.fetchval(
+                "SELECT count(*) FROM audit_log WHERE action = $1 AND actor LIKE 'client:%'",
+                action)
+
+        before = {a: await audited(a) for a in ("pii.read", "dci.search")}
+        records = await search()  # the search before it wrote: its fence stays where it was
+        head = records[0]["group_head_info"]["member_identifier"][0]["identifier_value"]
+        assert head == number  # unmasked: the client holds pii:read
+        assert _where(ran, "household_timeline") == {"replica"}
+        assert _where(ran, "INSERT INTO dci_transaction") == {"primary"}
+        assert _where(ran, "INSERT INTO audit_log") == {"primary"}
+        # this search's own rows: its dci.search row and the pii.read row of the unmasked read
+        assert {a: await audited(a) for a in before} == {a: n + 1 for a, n in before.items()}
+    finally:
+        await primary.close()
