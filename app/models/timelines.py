@@ -29,6 +29,8 @@ class HouseholdTimeline(Base):
     __table_args__ = (
         Index("ix_household_timeline_valid", "valid", postgresql_using="gist"),
         Index("ix_household_timeline_household_id", "household_id"),
+        # reports list a region's first households that fall short in (village, id) order
+        Index("ix_household_timeline_village_code_household_id", "village_code", "household_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

@@ -68,26 +68,28 @@ class AnnualVerification(BaseModel):
     households: list[MissingAssessment]
 
 
-# R5 (八) for every household registered on the date, as the rule wrote it into the timeline:
-# one pass over the day's segments gives the counts and the first `limit` households that fall
-# short (their reasons read by segment id for those only).
+# R5 (八) for every household registered on the date, as the rule wrote it into the timeline, in
+# one statement (one snapshot): the counts, a grouped pass over the day's segments; then the
+# first `limit` households that fall short, walked in (village, id) order on
+# ix_household_timeline_village_code_household_id, their reasons read for those only. Each
+# branch is planned on its own (the counts may scan in parallel, the list stops at `limit`);
+# over one shared CTE the scan ran serially and every short household was sorted.
 _TARGETS = text("""
-WITH reg AS MATERIALIZED (
-  SELECT t.id, t.household_id, t.village_code, t.support_type, t.target_met
-  FROM household_timeline t
-  WHERE t.valid @> CAST(:on AS date) AND t.status = 'registered'
-    AND t.village_code LIKE :prefix AND t.village_code LIKE :scope)
-SELECT NULL::uuid AS household_id, substr(village_code, 1, 6) AS code, support_type,
-       target_met, count(*) AS n, NULL::jsonb AS reasons, NULL::jsonb AS refusals
-FROM reg GROUP BY 2, 3, 4
+SELECT NULL::uuid AS household_id, substr(t.village_code, 1, 6) AS code, t.support_type,
+       t.target_met, count(*) AS n, NULL::jsonb AS reasons, NULL::jsonb AS refusals
+FROM household_timeline t
+WHERE t.valid @> CAST(:on AS date) AND t.status = 'registered'
+  AND t.village_code LIKE :prefix AND t.village_code LIKE :scope
+GROUP BY 2, 3, 4
 UNION ALL
 SELECT * FROM (
-  SELECT s.household_id, s.village_code, s.support_type, NULL::boolean, NULL::bigint,
+  SELECT t.household_id, t.village_code, t.support_type, NULL::boolean, NULL::bigint,
          t.answers -> 'target_reasons', t.answers -> 'target_refusals'
-  FROM (SELECT id, household_id, village_code, support_type FROM reg WHERE NOT target_met
-        ORDER BY village_code, household_id LIMIT :limit) s
-  JOIN household_timeline t ON t.id = s.id
-  ORDER BY s.village_code, s.household_id) listed
+  FROM household_timeline t
+  WHERE t.valid @> CAST(:on AS date) AND t.status = 'registered' AND NOT t.target_met
+    AND t.village_code LIKE :prefix AND t.village_code LIKE :scope
+  ORDER BY t.village_code, t.household_id
+  LIMIT :limit) listed
 """).columns(reasons=JSONB, refusals=JSONB)
 
 
@@ -130,34 +132,46 @@ async def targets(session: AsyncSession, principal: Principal, region_code: str,
 
 
 # (R6) Registered at some time in the year: registered on 1 January, as the timeline answers it,
-# or entered (registered or returned) during the year; with whether that year's assessment
-# exists. One statement: both counts and the first `limit` households lacking the assessment.
-_ANNUAL = text("""
-WITH reg AS MATERIALIZED (
-  SELECT t.household_id AS id, t.village_code,
-         NOT EXISTS (SELECT 1 FROM household_assessment a
-                     WHERE a.household_id = t.household_id AND a.year = :year) AS missing
-  FROM household_timeline t
+# or entered (registered or returned) during the year and not registered on 1 January; with
+# whether that year's assessment exists. `{t}` / `{h}` add a condition to each part.
+_ON_FIRST = """FROM household_timeline t
   WHERE t.valid @> CAST(:first AS date) AND t.status = 'registered'
-    AND t.village_code LIKE :prefix AND t.village_code LIKE :scope
-  UNION ALL
-  SELECT h.id, h.village_code,
-         NOT EXISTS (SELECT 1 FROM household_assessment a
-                     WHERE a.household_id = h.id AND a.year = :year)
-  FROM household h
+    AND t.village_code LIKE :prefix AND t.village_code LIKE :scope"""
+_ENTERED = """FROM household h
   WHERE h.village_code LIKE :prefix AND h.village_code LIKE :scope
     AND h.id IN (SELECT e.household_id FROM household_event e
                  WHERE e.kind IN ('register', 'return') AND e.occurred_on >= CAST(:first AS date)
                    AND e.occurred_on < CAST(:next AS date))
     AND NOT EXISTS (SELECT 1 FROM household_timeline t WHERE t.household_id = h.id
-                    AND t.valid @> CAST(:first AS date) AND t.status = 'registered'))
-SELECT c.total, c.missing, r.id, r.village_code, r.registered_on
-FROM (SELECT count(*) AS total, count(*) FILTER (WHERE missing) AS missing FROM reg) c
-LEFT JOIN LATERAL (
-  SELECT f.id, f.village_code, h.registered_on
-  FROM (SELECT id, village_code FROM reg WHERE missing ORDER BY village_code, id LIMIT :limit) f
-  JOIN household h ON h.id = f.id) r ON true
-ORDER BY r.village_code, r.id
+                    AND t.valid @> CAST(:first AS date) AND t.status = 'registered')"""
+_ASSESSED = "(SELECT DISTINCT household_id FROM household_assessment WHERE year = :year)"
+_LACKING = ("NOT EXISTS (SELECT 1 FROM household_assessment a WHERE a.household_id = {} "
+            "AND a.year = :year)")
+# One statement (one snapshot): both counts (an anti-join that may scan in parallel), then the
+# first `limit` households lacking the assessment with their registration date, each part
+# walked in (village, id) order (ix_household_timeline_village_code_household_id) and stopped
+# at `limit`. Over one shared CTE the scan ran serially and every household was sorted.
+_ANNUAL = text(f"""
+SELECT count(*) AS total, count(*) FILTER (WHERE missing) AS missing, NULL::uuid AS id,
+       NULL::varchar AS village_code, NULL::date AS registered_on
+FROM (SELECT a.household_id IS NULL AS missing {_ON_FIRST.replace(
+          "FROM household_timeline t",
+          f"FROM household_timeline t LEFT JOIN {_ASSESSED} a ON a.household_id = t.household_id")}
+      UNION ALL
+      SELECT a.household_id IS NULL {_ENTERED.replace(
+          "FROM household h", f"FROM household h LEFT JOIN {_ASSESSED} a ON a.household_id = h.id")}
+     ) c
+UNION ALL
+SELECT NULL, NULL, f.id, f.village_code,
+       (SELECT h.registered_on FROM household h WHERE h.id = f.id)  -- by key, for these only
+FROM (SELECT id, village_code
+      FROM ((SELECT t.household_id AS id, t.village_code {_ON_FIRST}
+               AND {_LACKING.format("t.household_id")}
+             ORDER BY t.village_code, t.household_id LIMIT :limit)
+            UNION ALL
+            (SELECT h.id, h.village_code {_ENTERED} AND {_LACKING.format("h.id")}
+             ORDER BY h.village_code, h.id LIMIT :limit)) lacking
+      ORDER BY village_code, id LIMIT :limit) f
 """)
 
 
@@ -170,9 +184,10 @@ async def annual_verification(session: AsyncSession, principal: Principal, regio
         "year": year, "first": date(year, 1, 1), "next": date(year + 1, 1, 1), "limit": limit,
         "prefix": region_prefix(region_code) + "%",
         "scope": (principal_prefix(principal) or "") + "%"})).all()
-    total, missing = rows[0].total, rows[0].missing
+    counts = next(r for r in rows if r.id is None)
+    listed = sorted((r for r in rows if r.id is not None), key=lambda r: (r.village_code, r.id))
     return AnnualVerification(
-        region_code=region_code, year=year, registered_in_year=total, missing=missing,
+        region_code=region_code, year=year, registered_in_year=counts.total,
+        missing=counts.missing,
         households=[MissingAssessment(household_id=str(r.id), village_code=r.village_code,
-                                      registered_on=r.registered_on)
-                    for r in rows if r.id is not None])
+                                      registered_on=r.registered_on) for r in listed])
