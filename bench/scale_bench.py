@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import os
@@ -293,24 +294,45 @@ def _cost_ratio(small: dict, large: dict, key: str) -> float | None:
     return round(a["rps"] / b["rps"], 3)
 
 
-async def run(args, url: str, work: Path, seed_persons: int) -> dict:
-    import asyncpg
-
+@contextlib.asynccontextmanager
+async def _app(url: str, work: Path):
+    """One uvicorn worker of the app on the database: its base URL while the block runs."""
     env = {**os.environ, "DATABASE_URL": url, "XIAOKANG_DATA_DIR": str(work),
            "XIAOKANG_LOG_JSON": "false"}
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
+    server = _serve("app.main:create_app", port, env, True)
+    try:
+        await _wait(base, "/healthz")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+async def _measured(args, url: str, work: Path, base: str, n: int, label: str) -> dict:
+    """`measure` with a fresh token (growing can outlast an access token: 15 minutes) and the
+    load average at the start."""
+    auth = {"Authorization": f"Bearer {await _token(base, url, work, n)}"}
+    proc = subprocess.run(["uptime"], capture_output=True, text=True)
+    print(f"measuring {label}; {proc.stdout.strip()}", flush=True)
+    out = await measure(args, url, work, base, auth)
+    out["uptime"] = proc.stdout.strip()
+    return out
+
+
+async def run(args, url: str, work: Path, seed_persons: int) -> dict:
+    import asyncpg
+
     conn = await asyncpg.connect(_dsn(url))
     try:
         originals = [r[0] for r in await conn.fetch("SELECT id FROM household")]
         village = await conn.fetchval("SELECT village_code FROM household LIMIT 1")
     finally:
         await conn.close()
-    server = _serve("app.main:create_app", port, env, True)
     sizes: dict[int, dict] = {}
     copies = 0
-    try:
-        await _wait(base, "/healthz")
+    async with _app(url, work) as base:
         for n, target in enumerate(args.sizes):
             want = max(0, math.ceil(target / seed_persons) - 1)
             if want > copies:
@@ -321,15 +343,7 @@ async def run(args, url: str, work: Path, seed_persons: int) -> dict:
                     print("  check-timelines over village", village, ":",
                           await asyncio.to_thread(check_timelines, url, work, village))
                 copies = want
-            # A token per size: growing can outlast an access token (15 minutes).
-            auth = {"Authorization": f"Bearer {await _token(base, url, work, n)}"}
-            proc = subprocess.run(["uptime"], capture_output=True, text=True)
-            print(f"measuring at {target:,} persons; {proc.stdout.strip()}", flush=True)
-            sizes[target] = await measure(args, url, work, base, auth)
-            sizes[target]["uptime"] = proc.stdout.strip()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+            sizes[target] = await _measured(args, url, work, base, n, f"at {target:,} persons")
     return sizes
 
 
@@ -338,23 +352,8 @@ async def remeasure(args) -> dict:
     from bench.import_bench import _server_url
 
     url = _server_url().set(database=args.database).render_as_string(hide_password=False)
-    work = Path(args.work)
-    env = {**os.environ, "DATABASE_URL": url, "XIAOKANG_DATA_DIR": str(work),
-           "XIAOKANG_LOG_JSON": "false"}
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = _serve("app.main:create_app", port, env, True)
-    try:
-        await _wait(base, "/healthz")
-        auth = {"Authorization": f"Bearer {await _token(base, url, work, 0)}"}
-        proc = subprocess.run(["uptime"], capture_output=True, text=True)
-        print(f"measuring {args.database}; {proc.stdout.strip()}", flush=True)
-        out = await measure(args, url, work, base, auth)
-        out["uptime"] = proc.stdout.strip()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    return out
+    async with _app(url, Path(args.work)) as base:
+        return await _measured(args, url, Path(args.work), base, 0, args.database)
 
 
 def summary(sizes: dict[int, dict], imported: dict) -> dict:
