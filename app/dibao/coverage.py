@@ -2,8 +2,9 @@
 by 市(區), and the per-member answer the household entitlements read (E1–E4, R5).
 
 The gap list is one query: registered and relief-type on the date (R6, R4: read from the
-households' timelines) and no grant active on the date (D5). Amounts need the D7 periods,
-computed in batches of grants.
+households' timelines) and no grant active on the date (D5). The totals are two: the relief-type
+households, and the grants active on the date with the covered members and monthly benefit (D7)
+their households' timelines hold.
 """
 
 from __future__ import annotations
@@ -13,22 +14,19 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.auth.scoping import ensure_in_region, region_filter, region_prefix
-from app.dibao.facts import load_facts
-from app.dibao.reads import active_on_clause, covered_members, evaluate
+from app.dibao.reads import active_on_clause
 from app.kit.pagination import PageParams, paginate
 from app.models.dibao import DibaoCase
 from app.models.households import Household, HouseholdMember
-from app.models.timelines import HouseholdTimeline
+from app.models.timelines import HouseholdTimeline, PersonTimeline
 from app.policy.dibao import coverage_gap
 from app.policy.history import grant_covers, grant_detail
 from app.policy.support import RELIEF
-
-BATCH = 500
 
 
 def _registered_relief(on: date):
@@ -78,26 +76,26 @@ async def totals(session: AsyncSession, principal: Principal, region_code: str,
     for d, relief, uncovered in rows.all():
         out[d]["relief_households"] = relief
         out[d]["relief_households_without_grant"] = uncovered
-    after = None
-    while True:
-        stmt = (select(DibaoCase).where(DibaoCase.region_code.like(prefix + "%"),
-                                        region_filter(principal, DibaoCase.region_code),
-                                        active_on_clause(on))
-                .order_by(DibaoCase.id).limit(BATCH))
-        if after is not None:
-            stmt = stmt.where(DibaoCase.id > after)
-        cases = list((await session.scalars(stmt)).all())
-        facts = await load_facts(session, cases)
-        for case in cases:
-            after = case.id
-            t = out[case.region_code[:6]]
-            t["households_covered"] += 1
-            t["persons_covered"] += len(covered_members(case, facts, on))
-            current = evaluate(case, facts, on).current
-            if current is not None:
-                t["monthly_amount"] += current.monthly_benefit
-        if len(cases) < BATCH:
-            break
+    # (十四, D5, D7) the grants active on the date, each with the members its timeline names as
+    # covered then and the monthly benefit the rules wrote there (one per grant)
+    p = PersonTimeline
+    covered = (select(func.count().label("persons"), func.max(p.dibao_amount).label("amount"))
+               .where(p.household_id == DibaoCase.household_id, p.dibao_case_id == DibaoCase.id,
+                      p.valid.contains(on), p.is_member.is_(True))
+               .correlate(DibaoCase).lateral())
+    case_district = func.substr(DibaoCase.region_code, 1, 6)
+    grants = await session.execute(
+        select(case_district, func.count(),
+               func.coalesce(func.sum(covered.c.persons), 0),
+               func.coalesce(func.sum(covered.c.amount), 0))
+        .select_from(DibaoCase).join(covered, true())
+        .where(DibaoCase.region_code.like(prefix + "%"),
+               region_filter(principal, DibaoCase.region_code), active_on_clause(on))
+        .group_by(case_district))
+    for d, cases, persons, amount in grants.all():
+        out[d]["households_covered"] = cases
+        out[d]["persons_covered"] = persons
+        out[d]["monthly_amount"] = Decimal(amount).quantize(Decimal("0.01"))
     return [{"district_code": d + "000000", **v} for d, v in sorted(out.items())]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
@@ -16,6 +16,9 @@ from app.events.service import emit
 from app.kit.pagination import PageParams, paginate
 from app.models.dibao import DibaoCase, DibaoStandard
 from app.models.regions import Region
+
+
+UNIQUE = "uq_dibao_standard_region_code_effective_from"
 
 
 def _visible(principal: Principal):
@@ -46,17 +49,22 @@ async def create_standard(session: AsyncSession, principal: Principal, data) -> 
     ensure_in_region(principal, data.region_code, "region")
     grants = await _open_grants(session, data.region_code)
     before = await load_facts(session, grants)
-    row_id = await session.scalar(
-        insert(DibaoStandard)
-        .values(region_code=data.region_code, effective_from=data.effective_from,
-                amount=data.amount, recorded_by=principal.actor, recorded_by_name=principal.name)
-        .on_conflict_do_nothing()
-        .returning(DibaoStandard.id))
-    if row_id is None:
+    # Added through the ORM, so that the flush tells the timelines which 市(區) changed: the
+    # grants there get their monthly benefits rewritten (D7).
+    standard = DibaoStandard(region_code=data.region_code, effective_from=data.effective_from,
+                             amount=data.amount, recorded_by=principal.actor,
+                             recorded_by_name=principal.name)
+    try:
+        async with session.begin_nested():
+            session.add(standard)
+            await session.flush()
+    except IntegrityError as e:
+        if UNIQUE not in str(e.orig):
+            raise
         raise Conflict("dibao.standard.exists",
                        f"{data.region_code} already has a standard from {data.effective_from}; "
-                       "history is never overwritten: post one with another effective date (D1).")
-    standard = await session.get(DibaoStandard, row_id)
+                       "history is never overwritten: post one with another effective date (D1)."
+                       ) from e
     after_values = {"region_code": standard.region_code,
                     "effective_from": standard.effective_from, "amount": standard.amount}
     await record(session, principal, "dibao.standard.create", "dibao_standard", standard.id,

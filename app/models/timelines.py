@@ -56,8 +56,9 @@ class HouseholdTimeline(Base):
 
 class PersonTimeline(Base):
     """A member's answers on every date of `valid`: membership, the attribute version in force,
-    dibao coverage (D5) and each person-level entitlement with eligible, basis and reasons (as
-    templates: `{on}` is the date asked, `{age}` the age on it)."""
+    dibao coverage (D5) with the covering grant and its monthly benefit (D7), and each
+    person-level entitlement with eligible, basis and reasons (as templates: `{on}` is the date
+    asked, `{age}` the age on it)."""
 
     __tablename__ = "person_timeline"
     __table_args__ = (
@@ -76,4 +77,6 @@ class PersonTimeline(Base):
     attributes: Mapped[dict | None] = mapped_column(JSONB)
     dibao_covered: Mapped[bool] = mapped_column(Boolean)
     dibao_detail: Mapped[str | None] = mapped_column(Text)
+    dibao_case_id: Mapped[uuid.UUID | None]  # the grant covering the member (no FK: derived)
+    dibao_amount: Mapped[Decimal | None]  # that grant's monthly benefit then (D7)
     entitlements: Mapped[list] = mapped_column(JSONB)

@@ -24,7 +24,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from app.policy import support
+from app.policy import dibao_periods, support
+from app.policy.dibao import DibaoError
 from app.policy.dibao_case import grant_active_on
 from app.policy.entitlements import HouseholdFacts, MemberFacts
 from app.policy.income import AssessmentFacts, assessment_in_force
@@ -102,6 +103,19 @@ class GrantRow:
     start_month: date | None
     single_person_member_id: object | None = None
     steps: tuple[tuple[str, date], ...] = ()
+    # what the case's amounts rest on besides the household's facts (D2, D4, D7)
+    region_code: str = ""
+    applied_on: date | None = None
+    declared_monthly_income: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StandardRow:
+    """A dibao standard version of a 市(區) (D1): yuan per person per month from a date."""
+
+    region_code: str
+    effective_from: date
+    amount: Decimal
 
 
 @dataclass(slots=True)
@@ -116,6 +130,7 @@ class HouseholdHistory:
     measures: list[MeasureRow] = field(default_factory=list)
     grants: list[GrantRow] = field(default_factory=list)
     lines: list = field(default_factory=list)  # LineVersion of the city and the 市(區)
+    standards: list[StandardRow] = field(default_factory=list)  # of the grants' 市(區) (D1)
     retention_rules: list = field(default_factory=list)  # RetentionRuleVersion (R7 data)
 
 
@@ -224,15 +239,79 @@ def grant_covers(single_person_member_id: object | None, members: Iterable, on: 
             and single_person_member_id in (None, m.id)]
 
 
-def coverage_on(grants: Sequence[GrantRow], members: Iterable, on: date) -> dict:
-    """Members covered by a grant active on `on` (D5): member id → the grant's detail."""
+def covering_grants(grants: Sequence[GrantRow], members: Iterable, on: date) -> dict:
+    """Members covered by a grant active on `on` (D5): member id → the grant (the later one
+    should two cover a member)."""
     members = list(members)
     out: dict = {}
     for g in grants:
         if grant_active_on(g.start_month, g.steps, on):
-            detail = grant_detail(g.case_id, g.start_month)
             for mid in grant_covers(g.single_person_member_id, members, on):
-                out[mid] = detail
+                out[mid] = g
+    return out
+
+
+def coverage_on(grants: Sequence[GrantRow], members: Iterable, on: date) -> dict:
+    """Members covered by a grant active on `on` (D5): member id → the grant's detail."""
+    return {mid: grant_detail(g.case_id, g.start_month)
+            for mid, g in covering_grants(grants, members, on).items()}
+
+
+@dataclass(frozen=True, slots=True)
+class _Case:
+    """A grant as `dibao_periods` reads a case."""
+
+    id: object
+    household_id: object
+    region_code: str
+    start_month: date | None
+    single_person_member_id: object | None
+    declared_monthly_income: Decimal | None
+    applied_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Membership:
+    member_id: object
+    joined_on: date
+    left_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    action: str
+    on: date
+
+
+@dataclass(slots=True)
+class _CaseFacts:
+    standards: dict
+    assessments: dict
+    members: dict
+    steps: dict
+
+
+def grant_periods(rec: Record) -> dict:
+    """(十四, D7) each grant's benefit periods from the household's facts: case id → the
+    periods, or the DibaoError that keeps them from being known (no standard in force, no
+    income), as the case itself answers (`app.dibao.reads.evaluate`)."""
+    if not rec.grants:
+        return {}
+    hid = rec.household.id
+    facts = _CaseFacts(
+        standards={}, assessments={hid: assessment_facts(rec)},
+        members={hid: [_Membership(m.id, m.joined_on, m.left_on) for m in rec.members]},
+        steps={g.case_id: [_Step(a, on) for a, on in g.steps] for g in rec.grants})
+    for s in rec.standards:
+        facts.standards.setdefault(s.region_code, []).append(s)
+    out: dict = {}
+    for g in rec.grants:
+        case = _Case(g.case_id, hid, g.region_code, g.start_month, g.single_person_member_id,
+                     g.declared_monthly_income, g.applied_on)
+        try:
+            out[g.case_id] = dibao_periods.periods(case, facts)
+        except DibaoError as e:
+            out[g.case_id] = e
     return out
 
 

@@ -2,11 +2,12 @@
 
 Every answer of sections 2-4 (status R6, support type R4, registration and retention R7, the
 assessment in force R8 with the line in force R1, the R5 target, each member's attributes in force,
-dibao coverage D5 and every entitlement E1-E8 with its basis and reasons) can change only on a date
-the facts name: a lifecycle event, the day after a retention end, a join or a leave, an attribute
-version or a 特困 date, an assessment, the start of a measure or the day after its end, a grant's
-start month or step, a line version, and the birthdays at the ages the rules look at (birth, 16
-and 61 for E8, 18 for D4). `change_points` lists them; `build` evaluates the existing rules once
+dibao coverage D5 with the covering grant's monthly benefit D7, and every entitlement E1-E8 with its
+basis and reasons) can change only on a date the facts name: a lifecycle event, the day after a
+retention end, a join or a leave, an attribute version or a 特困 date, an assessment, the start of
+a measure or the day after its end, a grant's start month, step or benefit period, a line
+version, and the birthdays at the ages the rules look at (birth, 16 and 61 for E8, 18 for D4).
+`change_points` lists them; `build` evaluates the existing rules once
 per segment between two change points and merges neighbours that answer alike.
 
 Two parts of a reason's text follow the date asked inside a segment without changing any decision:
@@ -23,6 +24,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from app.policy.dates import age_on, day_before
+from app.policy.dibao import period_on
 from app.policy.entitlements import SKILLS_MAX_AGE, SKILLS_MIN_AGE, HouseholdFacts, evaluate
 from app.policy.errors import NoLineInForce
 from app.policy.history import (
@@ -30,8 +32,10 @@ from app.policy.history import (
     assessment_on,
     attributes_on,
     coverage_on,
+    covering_grants,
     exit_in_force,
     facts_from,
+    grant_periods,
     members_on,
     retention_of_exit,
     support_type_on,
@@ -78,8 +82,20 @@ def _next_day(d: date | None, points: set[date]) -> None:
         points.add(d + _ONE_DAY)
 
 
-def change_points(h: HouseholdHistory) -> list[date]:
-    """Every date on which an answer of the household or of one of its members can change."""
+def _grant_points(h: HouseholdHistory, periods: dict, points: set[date]) -> None:
+    for g in h.grants:
+        if g.start_month is not None:
+            points.add(g.start_month)
+        points.update(when for _, when in g.steps)
+    for ps in periods.values():
+        for p in ps if isinstance(ps, list) else ():  # D7: a grant's amount changes per period
+            points.add(p.start)
+            _next_day(p.end, points)
+
+
+def change_points(h: HouseholdHistory, periods: dict | None = None) -> list[date]:
+    """Every date on which an answer of the household or of one of its members can change
+    (`periods`: the grants' benefit periods, `grant_periods(h)`, when already known)."""
     points: set[date] = set()
     for e in h.events:
         points.add(e.occurred_on)
@@ -101,10 +117,7 @@ def change_points(h: HouseholdHistory) -> list[date]:
     for x in h.measures:
         points.add(x.start_date)
         _next_day(x.end_date, points)
-    for g in h.grants:
-        if g.start_month is not None:
-            points.add(g.start_month)
-        points.update(when for _, when in g.steps)
+    _grant_points(h, grant_periods(h) if periods is None else periods, points)
     points.update(line.effective_from for line in h.lines)
     points.discard(date.min)
     return sorted(points)
@@ -166,6 +179,8 @@ class PersonSegment:
     attributes: dict | None  # the version in force (id, effective_from, fields), if any
     dibao_covered: bool
     dibao_detail: str | None
+    dibao_case_id: object | None  # the grant covering the member (D5)
+    dibao_amount: Decimal | None  # its monthly benefit then (D7); None when not known
     entitlements: tuple[dict, ...]  # person-level items E1-E6, E8, reasons as templates
 
 
@@ -181,7 +196,23 @@ def _age_text(birth: date | None, on: date) -> str | None:
     return f"age {age_on(birth, on)} with " if birth is not None and birth <= on else None
 
 
+_ITEMS: dict[tuple, dict] = {}
+_ITEMS_KEPT = 50_000
+
+
 def _item(e, age_text: str | None) -> dict:
+    """The stored item of an entitlement (the reasons as templates). Shared between the segments
+    and households that answer alike: nobody changes a stored item (`render` copies)."""
+    key = (e.code, e.eligible, e.basis, e.reasons, age_text)
+    found = _ITEMS.get(key)
+    if found is None:
+        if len(_ITEMS) >= _ITEMS_KEPT:
+            _ITEMS.clear()
+        found = _ITEMS[key] = _new_item(e, age_text)
+    return found
+
+
+def _new_item(e, age_text: str | None) -> dict:
     reasons = []
     for r in e.reasons:
         detail = r.detail
@@ -230,15 +261,29 @@ def _attributes(h: HouseholdHistory, member_id, on: date) -> dict | None:
             **{k: getattr(v, k) for k in _ATTRIBUTES}}
 
 
-def _person_answers(h: HouseholdHistory, m, on: date, mf, items: list) -> dict:
-    """`mf`: the member's facts on `on` (None: not a member then); `items`: its entitlements."""
+def _grant_amount(grant, periods: dict, on: date) -> Decimal | None:
+    """(十四, D7) the monthly benefit of the covering grant's period on `on`: None when its
+    periods cannot be known (the case answers with an error then)."""
+    ps = periods.get(grant.case_id)
+    current = period_on(ps, on) if isinstance(ps, list) else None
+    return current.monthly_benefit if current is not None else None
+
+
+def _person_answers(h: HouseholdHistory, m, on: date, mf, items: list, grant,
+                    periods: dict) -> dict:
+    """`mf`: the member's facts on `on` (None: not a member then); `items`: its entitlements;
+    `grant`: the grant covering the member then, if any."""
     if mf is None:
         return {"is_member": False, "attributes": _attributes(h, m.id, on),
-                "dibao_covered": False, "dibao_detail": None, "entitlements": ()}
+                "dibao_covered": False, "dibao_detail": None, "dibao_case_id": None,
+                "dibao_amount": None, "entitlements": ()}
     age_text = _age_text(m.birth_date, on)
+    covered = mf.dibao_covered and grant is not None
     return {
         "is_member": True, "attributes": _attributes(h, m.id, on),
         "dibao_covered": mf.dibao_covered, "dibao_detail": mf.dibao_detail,
+        "dibao_case_id": grant.case_id if covered else None,
+        "dibao_amount": _grant_amount(grant, periods, on) if covered else None,
         "entitlements": tuple(_item(e, age_text) for e in items),
     }
 
@@ -255,7 +300,8 @@ def _merge(rows: list[tuple[date | None, date | None, dict]]) -> list[tuple]:
 
 def build(h: HouseholdHistory) -> Timeline:
     """The household's timeline: the rules evaluated once per segment between change points."""
-    points = change_points(h)
+    periods = grant_periods(h)
+    points = change_points(h, periods)
     starts: list[date | None] = [None, *points]
     ends: list[date | None] = [*points, None]
     house: list[tuple] = []
@@ -271,10 +317,11 @@ def build(h: HouseholdHistory) -> Timeline:
         member_facts: dict = {}
         for x in facts.members:
             member_facts.setdefault(x.person_id, x)
+        grants = covering_grants(h.grants, h.members, on) if h.grants else {}
         for m in h.members:
             mf = member_facts.get(m.id)
-            persons[m.id].append((start, end, _person_answers(h, m, on, mf,
-                                                              items.get(m.id, []))))
+            persons[m.id].append((start, end, _person_answers(
+                h, m, on, mf, items.get(m.id, []), grants.get(m.id), periods)))
     households = tuple(HouseholdSegment(s, e, **a) for s, e, a in _merge(house))
     births = {m.id: m.birth_date for m in h.members}
     people = tuple(PersonSegment(pid, births[pid], s, e, **a)

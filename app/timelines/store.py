@@ -29,6 +29,7 @@ from app.policy.history import (
     HouseholdRef,
     MeasureRow,
     MemberRow,
+    StandardRow,
 )
 from app.policy.lines import CITY_REGION_CODE, LineVersion, district_code_of
 from app.policy.timeline import Timeline, build
@@ -54,13 +55,16 @@ _Q = {
     "measures": """SELECT household_id, start_date, end_date, income_generating
                    FROM household_measure WHERE household_id = ANY(:ids)
                    ORDER BY household_id, start_date, id""",
-    "cases": """SELECT id, household_id, start_month, single_person_member_id FROM dibao_case
+    "cases": """SELECT id, household_id, start_month, single_person_member_id, region_code,
+                       applied_on, declared_monthly_income FROM dibao_case
                 WHERE household_id = ANY(:ids) ORDER BY household_id, created_at, id""",
     "steps": """SELECT s.case_id, s.action, s.on FROM dibao_case_step s
                 JOIN dibao_case c ON c.id = s.case_id
                 WHERE c.household_id = ANY(:ids) AND s.action <> 'apply'
                 ORDER BY s.case_id, s.seq""",
     "lines": "SELECT region_code, effective_from, amount FROM poverty_line ORDER BY id",
+    "standards": """SELECT region_code, effective_from, amount FROM dibao_standard
+                    WHERE region_code = ANY(:codes) ORDER BY region_code, effective_from""",
 }
 
 
@@ -68,8 +72,18 @@ def _rows(session: Session, name: str, ids: list) -> list:
     return list(session.execute(text(_Q[name]), {"ids": ids}).all())
 
 
+def _standards(session: Session, grants: Iterable[list[GrantRow]]) -> dict[str, list]:
+    """The dibao standards (D1) of the 市(區) these grants are in, by district."""
+    codes = sorted({district_code_of(g.region_code) for gs in grants for g in gs})
+    out: dict[str, list] = defaultdict(list)
+    if codes:
+        for r in session.execute(text(_Q["standards"]), {"codes": codes}):
+            out[r.region_code].append(StandardRow(r.region_code, r.effective_from, r.amount))
+    return out
+
+
 def load_histories(session: Session, ids: Iterable[uuid.UUID]) -> list[HouseholdHistory]:
-    """The histories of these households, in nine queries."""
+    """The histories of these households, in ten queries."""
     ids = list(ids)
     if not ids:
         return []
@@ -97,9 +111,10 @@ def load_histories(session: Session, ids: Iterable[uuid.UUID]) -> list[Household
     for r in _rows(session, "steps", ids):
         steps[r.case_id].append((r.action, r.on))
     for r in _rows(session, "cases", ids):
-        by["cases"][r.household_id].append(GrantRow(r.id, r.start_month,
-                                                    r.single_person_member_id,
-                                                    tuple(steps.get(r.id, ()))))
+        by["cases"][r.household_id].append(GrantRow(
+            r.id, r.start_month, r.single_person_member_id, tuple(steps.get(r.id, ())),
+            r.region_code, r.applied_on, r.declared_monthly_income))
+    standards = _standards(session, by["cases"].values())
     lines = [LineVersion(r.region_code, r.effective_from, r.amount)
              for r in session.execute(text(_Q["lines"])).all()]
     out = []
@@ -111,7 +126,10 @@ def load_histories(session: Session, ids: Iterable[uuid.UUID]) -> list[Household
             members=members, versions={m.id: versions[m.id] for m in members if m.id in versions},
             assessments=by["assessments"].get(h.id, []), measures=by["measures"].get(h.id, []),
             grants=by["cases"].get(h.id, []),
-            lines=[line for line in lines if line.region_code in codes]))
+            lines=[line for line in lines if line.region_code in codes],
+            standards=[s for d in dict.fromkeys(district_code_of(g.region_code)
+                                                for g in by["cases"].get(h.id, ()))
+                       for s in standards.get(d, ())]))
     return out
 
 
@@ -120,7 +138,8 @@ HOUSEHOLD_COLUMNS = ("household_id", "valid", "village_code", "status", "support
                      "assessment_year", "net_income", "per_capita_income", "line_amount",
                      "line_region", "line_from", "target_met", "answers")
 PERSON_COLUMNS = ("person_id", "household_id", "valid", "ordinal", "birth_date", "is_member",
-                  "attributes", "dibao_covered", "dibao_detail", "entitlements")
+                  "attributes", "dibao_covered", "dibao_detail", "dibao_case_id", "dibao_amount",
+                  "entitlements")
 
 
 def _default(v) -> str:
@@ -146,7 +165,8 @@ def timeline_rows(tl: Timeline, village_code: str) -> tuple[list[tuple], list[tu
     persons = [(p.person_id, tl.household_id, Range(p.valid_from, p.valid_to),
                 order[p.person_id], p.birth_date, p.is_member,
                 _json(p.attributes) if p.attributes is not None else None, p.dibao_covered,
-                p.dibao_detail, _json(p.entitlements)) for p in tl.persons]
+                p.dibao_detail, p.dibao_case_id, p.dibao_amount, _json(p.entitlements))
+               for p in tl.persons]
     return houses, persons
 
 

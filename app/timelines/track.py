@@ -3,12 +3,13 @@
 Every ORM write path (the household services, the dibao workflow and D7 adjustments, lines) goes
 through a flush: `after_flush` notes which households' facts changed (households, members,
 attribute versions, assessments, measures, lifecycle events, dibao cases and steps; a poverty line
-names its region). `settle` — called by `before_commit`, and by every timeline read before it
-reads — rewrites the timelines of those households. Set-based writes that bypass the ORM (the
-importer's merge) call `mark` or `store.refresh` themselves.
+names its region, a dibao standard its 市(區)). `settle` — called by `before_commit`, and by
+every timeline read before it reads — rewrites the timelines of those households. Set-based
+writes that bypass the ORM (the importer's merge) call `mark` or `store.refresh` themselves.
 
-Dibao standards and retention rules change no stored answer: coverage rests on the grants' steps,
-and an exit keeps the retention length in force on its date (stored on the event).
+A dibao standard changes the monthly benefit of the grants of its 市(區) (D7): their households'
+timelines are rewritten. Retention rules change no stored answer: an exit keeps the retention
+length in force on its date (stored on the event).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy import TextClause, event, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import find_tables
 
-from app.models.dibao import DibaoCase, DibaoCaseStep
+from app.models.dibao import DibaoCase, DibaoCaseStep, DibaoStandard
 from app.models.households import (
     Household,
     HouseholdAssessment,
@@ -34,7 +35,8 @@ from app.models.policy_lines import PovertyLine
 from app.policy.lines import CITY_REGION_CODE
 from app.timelines import store
 
-_KEYS = ("timeline.households", "timeline.members", "timeline.cases", "timeline.regions")
+_KEYS = ("timeline.households", "timeline.members", "timeline.cases", "timeline.regions",
+         "timeline.standards")
 TABLES = frozenset({"household_timeline", "person_timeline"})
 _BY_HOUSEHOLD = (HouseholdEvent, HouseholdMember, HouseholdAssessment, HouseholdMeasure, DibaoCase)
 
@@ -62,12 +64,15 @@ def _after_flush(session: Session, _context) -> None:
             cases.add(obj.case_id)
         elif isinstance(obj, PovertyLine):
             regions.add(obj.region_code)
+        elif isinstance(obj, DibaoStandard):
+            _pending(session, _KEYS[4]).add(obj.region_code)
 
 
 def _resolve(session: Session) -> set:
     households = set(session.info.pop(_KEYS[0], ()))
     members, cases = session.info.pop(_KEYS[1], set()), session.info.pop(_KEYS[2], set())
     regions = session.info.pop(_KEYS[3], set())
+    standards = session.info.pop(_KEYS[4], set())
     if members:
         households.update(r[0] for r in session.execute(text(
             "SELECT household_id FROM household_member WHERE id = ANY(:ids)"),
@@ -78,6 +83,11 @@ def _resolve(session: Session) -> set:
     for code in regions:  # (二) a line of the city reaches every household, a 市(區) line its own
         households.update(store.households_under(
             session, None if code == CITY_REGION_CODE else code[:6]))
+    if standards:  # (D1, D7) the grants of the 市(區) whose standard changed
+        households.update(r[0] for r in session.execute(text(
+            "SELECT DISTINCT household_id FROM dibao_case WHERE start_month IS NOT NULL "
+            "AND substr(region_code, 1, 6) = ANY(:districts)"),
+            {"districts": sorted({code[:6] for code in standards})}))
     households.discard(None)
     return households
 

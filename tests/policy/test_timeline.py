@@ -1,16 +1,21 @@
 """Timelines answer what the rules answer: for random household histories and random dates, the
 segment holding the date says exactly what the rules say when evaluated directly on that date,
-entitlement by entitlement and reason by reason (section 3, R4-R8, D5)."""
+entitlement by entitlement and reason by reason (section 3, R4-R8, D5), and each member's
+covering grant with its monthly benefit (D7)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import pairwise
+from types import SimpleNamespace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.policy.dibao import DibaoError, period_on
+from app.policy.dibao_case import grant_active_on
+from app.policy.dibao_periods import periods
 from app.policy.entitlements import evaluate
 from app.policy.errors import NoLineInForce
 from app.policy.history import (
@@ -22,11 +27,13 @@ from app.policy.history import (
     HouseholdRef,
     MeasureRow,
     MemberRow,
+    StandardRow,
     assessment_on,
     attributes_on,
     support_type_on,
     target_from,
 )
+from app.policy.income import AssessmentFacts
 from app.policy.lines import LineVersion, line_in_force
 from app.policy.timeline import (
     birthday,
@@ -39,6 +46,7 @@ from app.policy.timeline import (
 )
 
 VILLAGE = "321283101201"
+DISTRICT = "321283000000"
 CITY = "321200000000"
 LEAP_DAYS = [date(2016, 2, 29), date(2020, 2, 29), date(2024, 2, 29)]
 START, END = date(2014, 1, 1), date(2032, 12, 31)
@@ -112,7 +120,20 @@ def histories(draw) -> HouseholdHistory:
             when = when + timedelta(days=draw(st.integers(0, 400)))
             steps.append((draw(st.sampled_from(["suspend", "resume", "terminate"])), when))
         single = draw(st.sampled_from([None, *[m.id for m in members]]))
-        grants.append(GrantRow(f"c{n}", start, single, tuple(steps)))
+        # (D4) a single-person case declares the person's income; a household case may
+        declared = draw(st.sampled_from([None, Decimal(150), Decimal("333.33"), Decimal(900)]))
+        if single is not None and declared is None:
+            declared = Decimal(200)
+        applied = start - timedelta(days=draw(st.sampled_from([0, 20, 400])))
+        grants.append(GrantRow(f"c{n}", start, single, tuple(steps), VILLAGE, applied, declared))
+    standards = []
+    if draw(st.integers(0, 5)):  # now and then no standard: the amounts cannot be known (D1)
+        standards.append(StandardRow(DISTRICT, draw(st.sampled_from([START, date(2016, 2, 29)])),
+                                     Decimal(600)))
+        for when in draw(st.lists(days, max_size=2)):
+            if when not in {s.effective_from for s in standards}:
+                standards.append(StandardRow(DISTRICT, when, Decimal(draw(st.sampled_from(
+                    [450, 700, 801])))))
 
     lines = [LineVersion(CITY, date(2016, 1, 1), Decimal(7000))]
     if draw(st.booleans()):
@@ -120,7 +141,7 @@ def histories(draw) -> HouseholdHistory:
     if draw(st.booleans()):
         lines.append(LineVersion(CITY, draw(days), Decimal(7200)))
     return HouseholdHistory(HouseholdRef("h1", VILLAGE), events, members, versions, assessments,
-                            measures, grants, lines)
+                            measures, grants, lines, standards=standards)
 
 
 def _direct_line(h: HouseholdHistory, on: date):
@@ -156,6 +177,39 @@ def _check(h: HouseholdHistory, tl, on: date) -> None:
         assert (p.attributes or {}).get("version_id") == (v.id if v else None)
         if mf is not None:
             assert (p.dibao_covered, p.dibao_detail) == (mf.dibao_covered, mf.dibao_detail)
+        assert (p.dibao_case_id, p.dibao_amount) == _direct_amount(h, m, on), (m.id, on)
+
+
+def _direct_amount(h: HouseholdHistory, m, on: date):
+    """(十四, D5, D7) the grant covering the member on `on` and its monthly benefit then, from the
+    case rules given the case and its facts as the dibao services give them."""
+    found = None
+    for g in h.grants:  # the later grant should two cover the member (as the coverage answers)
+        if (grant_active_on(g.start_month, g.steps, on) and m.joined_on <= on
+                and (m.left_on is None or on < m.left_on)
+                and g.single_person_member_id in (None, m.id)):
+            found = g
+    if found is None:
+        return None, None
+    case = SimpleNamespace(id=found.case_id, household_id="h1", region_code=found.region_code,
+                           start_month=found.start_month,
+                           single_person_member_id=found.single_person_member_id,
+                           declared_monthly_income=found.declared_monthly_income,
+                           applied_on=found.applied_on)
+    facts = SimpleNamespace(
+        standards={DISTRICT: list(h.standards)},
+        assessments={"h1": [AssessmentFacts(a.id, a.year, a.assessed_on, a.version, a.wage_income,
+                                            a.business_income, a.property_income,
+                                            a.transfer_income, a.production_costs)
+                            for a in h.assessments]},
+        members={"h1": [SimpleNamespace(member_id=x.id, joined_on=x.joined_on, left_on=x.left_on)
+                        for x in h.members]},
+        steps={found.case_id: [SimpleNamespace(action=a, on=w) for a, w in found.steps]})
+    try:
+        current = period_on(periods(case, facts), on)
+    except DibaoError:
+        return found.case_id, None
+    return found.case_id, current.monthly_benefit if current is not None else None
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -181,6 +235,9 @@ def _dates_named(h: HouseholdHistory) -> set[date]:
     out |= {x.start_date for x in h.measures} | {x.end_date for x in h.measures if x.end_date}
     for g in h.grants:
         out |= {g.start_month} | {when for _, when in g.steps}
+    out |= {s.effective_from for s in h.standards}
+    # (D7) a change opens a benefit period on the 1st on or after it
+    out |= {(d.replace(day=28) + timedelta(days=4)).replace(day=1) for d in out if d.year < 9999}
     return out | {line.effective_from for line in h.lines}
 
 
