@@ -196,6 +196,34 @@ async def apply_confirmations(session: AsyncSession, settings: Settings, princip
         raise NotFound("insurance.scheme.not_found", f"No {kind} scheme for {year}.")
     scheme = await get_scheme(session, year, kind, lock=True)
     numbers = [_normalise(i.id_number) for i in items]
+    hashes, known, rows = await _lookup(session, settings, scheme, prefix, numbers)
+    results, apply = _results(principal, items, numbers, hashes, known, rows)
+    applied = 0
+    if apply:
+        ids = list(apply)
+        changed = await session.execute(_APPLY, {
+            "ids": ids, "states": [apply[i][0] for i in ids],
+            "reasons": [apply[i][1] for i in ids], "actor": principal.actor})
+        applied = changed.rowcount or 0
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r["result"]] = counts.get(r["result"], 0) + 1
+    by_state = {s: sum(1 for v in apply.values() if v[0] == s) for s in ("confirmed", "rejected")}
+    summary = {"year": year, "kind": kind, "received": len(items), "applied": applied,
+               "counts": counts}
+    await record(session, principal, "insurance.roster.confirmations", "insurance_scheme",
+                 scheme.id, after=summary, region_code=principal.region_code)
+    for state, n in by_state.items():
+        if n:
+            await emit(session, f"insurance.entry.{state}", "insurance_scheme", scheme.id,
+                       principal.region_code, {"year": year, "kind": kind, "count": n})
+    return Outcome(scheme, applied, counts, results)
+
+
+async def _lookup(session: AsyncSession, settings: Settings, scheme: InsuranceScheme,
+                  prefix: str, numbers: list[str | None]) -> tuple[dict, set, dict]:
+    """The current hash of every valid number, the hashes of known members, and the roster's
+    live row of each person (by current hash)."""
     ring = await pii.ring(session, settings)
     every = {n: ring.id_hashes(n) for n in numbers if n is not None}
     hashes = {n: h[0] for n, h in every.items()}
@@ -205,7 +233,12 @@ async def apply_confirmations(session: AsyncSession, settings: Settings, princip
     known = {current[bytes(h)] for h in (await session.scalars(_MEMBER_HASHES, params)).all()}
     rows = {current[bytes(r.id_hash)]: r for r in (await session.execute(
         _ROWS, {**params, "scheme": scheme.id})).all()}
+    return hashes, known, rows
 
+
+def _results(principal: Principal, items: list, numbers: list[str | None], hashes: dict,
+             known: set, rows: dict) -> tuple[list[dict], dict[int, tuple[str, str | None]]]:
+    """(I3) the result of every row in order, and the state changes to apply by entry id."""
     results: list[dict] = []
     seen: dict[str, str | None] = {}  # number → the row's state after its first occurrence
     apply: dict[int, tuple[str, str | None]] = {}
@@ -230,24 +263,4 @@ async def apply_confirmations(session: AsyncSession, settings: Settings, princip
                 apply[row.id] = (item.state, item.reason)
         seen.setdefault(number, state)
         results.append({"index": index, "id_number": shown, "result": result, "state": state})
-
-    applied = 0
-    if apply:
-        ids = list(apply)
-        changed = await session.execute(_APPLY, {
-            "ids": ids, "states": [apply[i][0] for i in ids],
-            "reasons": [apply[i][1] for i in ids], "actor": principal.actor})
-        applied = changed.rowcount or 0
-    counts: dict[str, int] = {}
-    for r in results:
-        counts[r["result"]] = counts.get(r["result"], 0) + 1
-    by_state = {s: sum(1 for v in apply.values() if v[0] == s) for s in ("confirmed", "rejected")}
-    summary = {"year": year, "kind": kind, "received": len(items), "applied": applied,
-               "counts": counts}
-    await record(session, principal, "insurance.roster.confirmations", "insurance_scheme",
-                 scheme.id, after=summary, region_code=principal.region_code)
-    for state, n in by_state.items():
-        if n:
-            await emit(session, f"insurance.entry.{state}", "insurance_scheme", scheme.id,
-                       principal.region_code, {"year": year, "kind": kind, "count": n})
-    return Outcome(scheme, applied, counts, results)
+    return results, apply

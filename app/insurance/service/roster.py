@@ -170,6 +170,15 @@ async def generate_roster(session: AsyncSession, principal: Principal, year: int
     diff = roster_diff({r.person_id: r.state for r in rows}, set(eligible))
 
     base = {"scheme": scheme.id, "actor": principal.actor, **_price_params(pricing)}
+    refreshed = await _apply_diff(session, diff, eligible, by_person, pricing, base, on)
+    return await _conclude(session, principal, scheme, kind, prefix, diff, refreshed)
+
+
+async def _apply_diff(session: AsyncSession, diff, eligible: dict, by_person: dict, pricing,
+                      base: dict, on: date) -> int:
+    """(I2) write the diff: new rows, the withdrawn eligible again, pending rows whose amount,
+    basis or reasons changed, withdrawals and the flags of confirmed rows; answers how many
+    pending rows were refreshed."""
     new = [eligible[p] for p in diff.added if p not in by_person]
     back = [eligible[p] for p in diff.added if p in by_person]
     stale = [eligible[p] for p in diff.unchanged
@@ -189,6 +198,14 @@ async def generate_roster(session: AsyncSession, principal: Principal, year: int
         refreshed = await _write(session, _REFRESH, {
             "ids": [by_person[c.person_id].id for c in stale], **_columns(stale),
             "from_state": PENDING, "why": "amount, basis or reasons refreshed"}, base)
+    await _flag(session, diff, eligible, by_person, base, on)
+    return refreshed
+
+
+async def _flag(session: AsyncSession, diff, eligible: dict, by_person: dict, base: dict,
+                on: date) -> None:
+    """(I3) withdraw the pending no longer eligible, flag the confirmed ones, and clear the
+    flag of confirmed rows eligible again."""
     if diff.withdrawn:
         await _write(session, _WITHDRAW, {
             "ids": [by_person[p].id for p in diff.withdrawn],
@@ -203,6 +220,11 @@ async def generate_roster(session: AsyncSession, principal: Principal, year: int
         await _write(session, _FLAG, {"ids": cleared, "flag": False,
                                       "why": f"eligible again on {on.isoformat()}"}, base)
 
+
+async def _conclude(session: AsyncSession, principal: Principal, scheme, kind: str, prefix: str,
+                    diff, refreshed: int) -> RosterResult:
+    """The roster's totals, its run, audit row and event."""
+    on, year = scheme.reference_date, scheme.year
     totals = dict((await session.execute(_TOTALS, {"scheme": scheme.id,
                                                    "prefix": f"{prefix}%"})).one()._mapping)
     result = RosterResult(scheme, principal.region_code, len(diff.added), len(diff.withdrawn),
