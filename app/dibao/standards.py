@@ -17,7 +17,6 @@ from app.kit.pagination import PageParams, paginate
 from app.models.dibao import DibaoCase, DibaoStandard
 from app.models.regions import Region
 
-
 UNIQUE = "uq_dibao_standard_region_code_effective_from"
 
 

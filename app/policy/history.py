@@ -199,6 +199,25 @@ def support_type_on(rec: Record, on: date) -> tuple[str, Reason]:
                                 for m in members_on(rec, on))
 
 
+@dataclass(frozen=True, slots=True)
+class Day:
+    """What several answers on one date rest on, resolved once: the members then, the attribute
+    version each is read with (in force, else their first), and the support type (R4)."""
+
+    on: date
+    current: list
+    versions: dict  # member id → the version read on `on`
+    kind: str
+    kind_reason: Reason
+
+
+def day_of(rec: Record, on: date) -> Day:
+    current = members_on(rec, on)
+    versions = {m.id: attributes_or_first(rec, m.id, on) for m in current}
+    kind, reason = support.support_type(versions[m.id].labour_capacity for m in current)
+    return Day(on, current, versions, kind, reason)
+
+
 def assessment_facts(rec: Record) -> list[AssessmentFacts]:
     return [AssessmentFacts(id=a.id, year=a.year, assessed_on=a.assessed_on, version=a.version,
                             wage=a.wage_income, business=a.business_income,
@@ -217,14 +236,13 @@ def active_measures(rec: Record, on: date) -> list:
             if m.start_date <= on and (m.end_date is None or on <= m.end_date)]
 
 
-def target_from(rec: Record, on: date, covered: bool) -> Decision:
+def target_from(rec: Record, on: date, covered: bool, day: Day | None = None) -> Decision:
     """R5 (八) on `on`: development — an active income-generating measure or a member in stable
     non-agricultural employment; relief — dibao coverage of a member (`covered`)."""
-    kind, _ = support_type_on(rec, on)
+    day = day or day_of(rec, on)
     measure = any(m.income_generating for m in active_measures(rec, on))
-    employed = any(attributes_or_first(rec, m.id, on).stable_nonfarm_employment
-                   for m in members_on(rec, on))
-    return support.target_met(kind, measure, employed, covered)
+    employed = any(day.versions[m.id].stable_nonfarm_employment for m in day.current)
+    return support.target_met(day.kind, measure, employed, covered)
 
 
 def grant_detail(case_id: object, start_month: date) -> str:
@@ -315,8 +333,9 @@ def grant_periods(rec: Record) -> dict:
     return out
 
 
-def member_facts(rec: Record, m, on: date, coverage: dict) -> MemberFacts:
-    v = attributes_or_first(rec, m.id, on)
+def member_facts(rec: Record, m, on: date, coverage: dict, v=None) -> MemberFacts:
+    """`v`: the attribute version the member is read with on `on`, when already known."""
+    v = v or attributes_or_first(rec, m.id, on)
     return MemberFacts(
         person_id=m.id, birth_date=m.birth_date, labour_capacity=v.labour_capacity,
         health=v.health, disability_grade=v.disability_grade,
@@ -328,18 +347,17 @@ def member_facts(rec: Record, m, on: date, coverage: dict) -> MemberFacts:
 
 
 def facts_from(rec: Record, on: date, coverage: dict,
-               snapshot: HouseholdFacts | None) -> HouseholdFacts:
+               snapshot: HouseholdFacts | None, day: Day | None = None) -> HouseholdFacts:
     """The household's facts on `on` from its record, dibao coverage already known."""
-    current = members_on(rec, on)
+    day = day or day_of(rec, on)
     exit_event = exit_in_force(rec, on)
     retention = retention_of_exit(exit_event) if exit_event is not None else None
-    kind, _ = support_type_on(rec, on)
     return HouseholdFacts(
         household_id=rec.household.id,
         status_on_date=status_of(rec, on),
         registered_on=registered_on(rec, on),
-        support_type=kind,
-        members=[member_facts(rec, m, on, coverage) for m in current],
+        support_type=day.kind,
+        members=[member_facts(rec, m, on, coverage, day.versions[m.id]) for m in day.current],
         exit_date=retention.exit_date if retention else None,
         retention_end=retention.retention_end if retention else None,
         snapshot_before_exit=snapshot,

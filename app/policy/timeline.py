@@ -28,17 +28,17 @@ from app.policy.dibao import period_on
 from app.policy.entitlements import SKILLS_MAX_AGE, SKILLS_MIN_AGE, HouseholdFacts, evaluate
 from app.policy.errors import NoLineInForce
 from app.policy.history import (
+    Day,
     HouseholdHistory,
     assessment_on,
     attributes_on,
     coverage_on,
     covering_grants,
+    day_of,
     exit_in_force,
     facts_from,
     grant_periods,
-    members_on,
     retention_of_exit,
-    support_type_on,
     target_from,
 )
 from app.policy.income import per_capita_income
@@ -124,7 +124,7 @@ def change_points(h: HouseholdHistory, periods: dict | None = None) -> list[date
 
 
 def facts_on(h: HouseholdHistory, on: date, *, with_snapshot: bool = True,
-             snapshots: dict | None = None) -> HouseholdFacts:
+             snapshots: dict | None = None, view: Day | None = None) -> HouseholdFacts:
     """Section 3 + R7: the HouseholdFacts on `on`, with the snapshot of the day before the exit
     in force (the same construction as the database loader, coverage from the grants);
     `snapshots` keeps the day-before-exit facts between calls."""
@@ -138,7 +138,7 @@ def facts_on(h: HouseholdHistory, on: date, *, with_snapshot: bool = True,
                 snapshots[before] = snapshot
         else:
             snapshot = snapshots[before]
-    return facts_from(h, on, coverage_on(h.grants, h.members, on), snapshot)
+    return facts_from(h, on, coverage_on(h.grants, h.members, on), snapshot, view)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +203,7 @@ _ITEMS_KEPT = 50_000
 def _item(e, age_text: str | None) -> dict:
     """The stored item of an entitlement (the reasons as templates). Shared between the segments
     and households that answer alike: nobody changes a stored item (`render` copies)."""
-    key = (e.code, e.eligible, e.basis, e.reasons, age_text)
+    key = (e.code, e.eligible, e.basis, age_text, *[(r.rule, r.clause, r.detail) for r in e.reasons])
     found = _ITEMS.get(key)
     if found is None:
         if len(_ITEMS) >= _ITEMS_KEPT:
@@ -222,11 +222,10 @@ def _new_item(e, age_text: str | None) -> dict:
     return {"code": e.code, "eligible": e.eligible, "basis": e.basis, "reasons": reasons}
 
 
-def _household_answers(h: HouseholdHistory, on: date, facts: HouseholdFacts,
+def _household_answers(h: HouseholdHistory, view: Day, facts: HouseholdFacts,
                        items: list) -> dict:
-    """`items`: the household-level entitlements of `evaluate` on `on`."""
-    kind, kind_reason = support_type_on(h, on)
-    current = members_on(h, on)
+    """`items`: the household-level entitlements of `evaluate` on the day of `view`."""
+    on, kind, kind_reason, current = view.on, view.kind, view.kind_reason, view.current
     a = assessment_on(h, on)
     net = (a.wage_income + a.business_income + a.property_income + a.transfer_income
            - a.production_costs) if a is not None else None
@@ -235,7 +234,7 @@ def _household_answers(h: HouseholdHistory, on: date, facts: HouseholdFacts,
     except NoLineInForce:
         line = None
     covered = any(m.dibao_covered for m in facts.members)
-    target = target_from(h, on, covered)
+    target = target_from(h, on, covered, view)
     return {
         "status": facts.status_on_date, "support_type": kind,
         "support_reason": kind_reason.as_dict(), "registered_on": facts.registered_on,
@@ -309,11 +308,12 @@ def build(h: HouseholdHistory) -> Timeline:
     snapshots: dict = {}
     for start, end in zip(starts, ends, strict=True):
         on = start or date.min
-        facts = facts_on(h, on, snapshots=snapshots)
+        view = day_of(h, on)
+        facts = facts_on(h, on, snapshots=snapshots, view=view)
         items: dict[object, list] = {}
         for e in evaluate(facts, _AsOf(on.year, on.month, on.day)):
             items.setdefault(e.person_id, []).append(e)  # in `evaluate`'s order per person
-        house.append((start, end, _household_answers(h, on, facts, items.get(None, []))))
+        house.append((start, end, _household_answers(h, view, facts, items.get(None, []))))
         member_facts: dict = {}
         for x in facts.members:
             member_facts.setdefault(x.person_id, x)
