@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     # XLSX uploads above this are refused (413 import.file.too_large): a workbook streams row by
     # row, but its table of distinct texts is held while it is read. CSV and JSONL have no limit.
     import_xlsx_max_mb: int = 100
+    # Processes that build timelines when thousands of households are rewritten at once (an
+    # import, rebuild-timelines, a city-wide line): unset, one per CPU; 0 or 1, in the caller.
+    timeline_processes: int | None = Field(None, ge=0, le=64)
 
 
 @lru_cache

@@ -4,9 +4,10 @@ large import (to show it flat in the file size).
 
     python -m bench.import_bench [--members 1000000] [--small 30000]
 
-Each import runs in its own process (its peak RSS, from getrusage, is its own) on a fresh
-database migrated with Alembic; the file is generated first (bench.gen's generator). Timed:
-the job (read, validate, stage with COPY, set-based checks, merge, audit and events), not the
+Each import runs in its own process (its peak RSS, from getrusage, is its own; the timeline
+builder processes it starts, app.timelines.builders, are measured apart) on a fresh database
+migrated with Alembic; the file is generated first (bench.gen's generator). Timed:
+the job (read, validate, stage with COPY, set-based checks, merge, timelines, audit and events), not the
 upload. The baseline COPYs the same rows, prepared beforehand (ID numbers encrypted and hashed),
 into household, household_member, member_attribute_version, household_assessment and
 household_event. Not part of the test suite."""
@@ -104,7 +105,11 @@ async def _import(url: str, data_dir: str, path: Path, kind: str) -> dict:
                    "error": done.error_detail}
     finally:
         await db.dispose()
+    from app.timelines import builders
+
+    builders.shutdown()  # joined: their peak is in RUSAGE_CHILDREN
     out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["builders_maxrss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return out
 
 
@@ -225,7 +230,8 @@ def main() -> None:
             r = results[label]
             assert r["state"] == "succeeded", r
             print(f"import {label}: {r['rows']:,} rows, {r['written']} in {r['seconds']:.1f} s "
-                  f"(upload {r['upload_seconds']:.1f} s), peak RSS {r['maxrss_mb']:.0f} MB")
+                  f"(upload {r['upload_seconds']:.1f} s), peak RSS {r['maxrss_mb']:.0f} MB, "
+                  f"each timeline builder process at most {r['builders_maxrss_mb']:.0f} MB")
         url = fresh_database(names[2])
         child_import(url, str(work), work / "villages.csv", "villages")
         raw_seconds, raw_members = asyncio.run(raw_copy(url, settings, work / "large.csv"))
@@ -240,7 +246,9 @@ def main() -> None:
             "import_seconds": round(large["seconds"], 1), "copy_seconds": round(raw_seconds, 1),
             "ratio_to_copy": round(large["seconds"] / raw_seconds, 2),
             "peak_rss_mb_small": round(results["small"]["maxrss_mb"]),
-            "peak_rss_mb_large": round(large["maxrss_mb"])}))
+            "peak_rss_mb_large": round(large["maxrss_mb"]),
+            "builder_rss_mb_small": round(results["small"]["builders_maxrss_mb"]),
+            "builder_rss_mb_large": round(large["builders_maxrss_mb"])}))
     finally:
         for n in names:
             drop_database(n)

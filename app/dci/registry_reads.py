@@ -24,7 +24,6 @@ from app.dci import selection
 from app.errors import NotFound
 from app.households.schemas import EntitlementsOut, HouseholdOut
 from app.households.service import answers, registry
-from app.households.service import entitlements as entitlements_service
 from app.households.service import members as members_service
 from app.models.households import Household
 from app.models.timelines import HouseholdTimeline
@@ -79,6 +78,22 @@ async def household_view(session: AsyncSession, settings: Settings, principal: P
     return HouseholdView(out, covered, per_capita)
 
 
+async def household_views(session: AsyncSession, settings: Settings, principal: Principal,
+                          household_ids: list[uuid.UUID], on: date, *,
+                          audit: AsyncSession | None = None) -> dict:
+    """`household_view` and the entitlements of many households (a page of records) in one
+    statement and one audit row: household id → (HouseholdView, EntitlementsOut), for those
+    in the region."""
+    out = {}
+    for hid, (answer, seg, rows) in (await registry.households_out(
+            session, settings, principal, household_ids, on, audit=audit)).items():
+        covered = {m.id: p.dibao_detail or "" for m, p in rows
+                   if p is not None and p.is_member and p.dibao_covered}
+        view = HouseholdView(answer, covered, seg.timeline.per_capita_income)
+        out[hid] = view, EntitlementsOut.model_validate(answers.entitlements_answer(seg, rows, on))
+    return out
+
+
 async def household_of_number(session: AsyncSession, settings: Settings, principal: Principal,
                               number: str, on: date) -> tuple[uuid.UUID, uuid.UUID] | None:
     """(household id, person id) of the membership in force on `on` of the person with this
@@ -86,11 +101,6 @@ async def household_of_number(session: AsyncSession, settings: Settings, princip
     found = members_service.membership_on(
         await members_service.memberships_by_number(session, settings, principal, number), on)
     return (found.household_id, found.id) if found is not None else None
-
-
-async def entitlements(session: AsyncSession, principal: Principal, household_id: uuid.UUID,
-                       on: date) -> EntitlementsOut:
-    return await entitlements_service.household_entitlements(session, principal, household_id, on)
 
 
 async def household_region(session: AsyncSession, household_id: uuid.UUID) -> str | None:

@@ -154,20 +154,17 @@ async def _pages(session: AsyncSession, stmt: Select, keys: list[tuple[str, bool
 async def page_records(session: AsyncSession, settings: Settings, principal: Principal,
                        rows: list[dict[str, Any]], entity: str, on: date, *,
                        audit: AsyncSession | None = None) -> list[dict]:
-    """The records of one page, read with the sender's own principal (numbers unmasked and the
-    read audited, through `audit` when `session` reads a replica, only when its client holds
-    pii:read)."""
+    """The records of one page, read with the sender's own principal in one statement (numbers
+    unmasked, and one audit row naming the persons shown, through `audit` when `session` reads a
+    replica, only when its client holds pii:read)."""
     out = []
-    views: dict[uuid.UUID, tuple[registry_reads.HouseholdView, Any]] = {}
+    views = await registry_reads.household_views(
+        session, settings, principal, list(dict.fromkeys(r["household_id"] for r in rows)), on,
+        audit=audit)
     for row in rows:
-        hid = row["household_id"]
-        if hid not in views:
-            view = await registry_reads.household_view(session, settings, principal, hid, on,
-                                                       audit=audit)
-            if view is None:  # outside the region: the selection never finds one
-                continue
-            views[hid] = view, await registry_reads.entitlements(session, principal, hid, on)
-        view, ent = views[hid]
+        if row["household_id"] not in views:  # outside the region: the selection never finds one
+            continue
+        view, ent = views[row["household_id"]]
         if entity == "Group":
             out.append(records.group_record(view, ent))
         else:

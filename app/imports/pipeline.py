@@ -16,6 +16,7 @@ from pathlib import Path
 
 import structlog
 from sqlalchemy import delete, text, update
+from sqlalchemy.util import await_only
 
 from app import pii
 from app.audit.service import record
@@ -260,12 +261,18 @@ async def _conclude(ctx: Context, job: ImportJob, state: str, code: str | None,
 
 async def _timelines(ctx: Context, kind: Kind) -> None:
     """Timelines of the merged households, inside the import's one transaction: their ids read
-    through a cursor a chunk at a time (memory flat in the file's size)."""
+    through a cursor a chunk at a time (memory flat in the file's size), the rules run in the
+    builder processes (app.timelines.builders) while the next chunk is read."""
     if kind.merged_households is None:
         return
     cursor = await ctx.conn.cursor(kind.merged_households)
-    while rows := await cursor.fetch(timeline_store.CHUNK):
-        await ctx.session.run_sync(timeline_store.refresh, [r[0] for r in rows])
+
+    def parts():
+        while rows := await_only(cursor.fetch(timeline_store.CHUNK)):
+            yield [r[0] for r in rows]
+
+    await ctx.session.run_sync(lambda s: timeline_store.refresh_parts(
+        s, parts(), ctx.settings.timeline_processes))
     await ctx.session.run_sync(timeline_store.analyze, True)
 
 

@@ -21,6 +21,17 @@ class PolicyError(Exception):
         self.rule = rule
         self.params = params  # facts for a translated sentence (app/i18n); None: from `detail`
 
+    def __reduce__(self):
+        # Crosses processes (the timeline builders) whatever a subclass's __init__ takes.
+        return _restore, (type(self), self.args, self.__dict__)
+
+
+def _restore(cls: type, args: tuple, state: dict) -> PolicyError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class NoLineInForce(PolicyError):
     """No poverty (R1) or weak-village (R2) line is in force for the region on the date."""

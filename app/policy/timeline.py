@@ -196,19 +196,19 @@ def _age_text(birth: date | None, on: date) -> str | None:
     return f"age {age_on(birth, on)} with " if birth is not None and birth <= on else None
 
 
-_ITEMS: dict[tuple, dict] = {}
-_ITEMS_KEPT = 50_000
+_KEPT: dict[tuple, dict] = {}
+KEEP = 20_000  # items kept between builds (about 1 KB each); the first ones built stay
 
 
-def _item(e, age_text: str | None) -> dict:
-    """The stored item of an entitlement (the reasons as templates). Shared between the segments
-    and households that answer alike: nobody changes a stored item (`render` copies)."""
+def _item(e, age_text: str | None, kept: dict) -> dict:
+    """The stored item of an entitlement (the reasons as templates), shared between the
+    segments and households that answer alike: nobody changes a stored item (`render` copies).
+    `kept`: the household's own; the first `KEEP` items built are shared by every build."""
     key = (e.code, e.eligible, e.basis, age_text, *[(r.rule, r.clause, r.detail) for r in e.reasons])
-    found = _ITEMS.get(key)
+    found = _KEPT.get(key) or kept.get(key)
     if found is None:
-        if len(_ITEMS) >= _ITEMS_KEPT:
-            _ITEMS.clear()
-        found = _ITEMS[key] = _new_item(e, age_text)
+        found = _new_item(e, age_text)
+        (_KEPT if len(_KEPT) < KEEP else kept)[key] = found
     return found
 
 
@@ -223,7 +223,7 @@ def _new_item(e, age_text: str | None) -> dict:
 
 
 def _household_answers(h: HouseholdHistory, view: Day, facts: HouseholdFacts,
-                       items: list) -> dict:
+                       items: list, kept: dict) -> dict:
     """`items`: the household-level entitlements of `evaluate` on the day of `view`."""
     on, kind, kind_reason, current = view.on, view.kind, view.kind_reason, view.current
     a = assessment_on(h, on)
@@ -248,7 +248,7 @@ def _household_answers(h: HouseholdHistory, view: Day, facts: HouseholdFacts,
         "line_from": line.effective_from if line else None,
         "target_met": target.ok, "target_reasons": tuple(r.as_dict() for r in target.reasons),
         "target_refusals": tuple({"code": f.code, **f.reason.as_dict()} for f in target.refusals),
-        "entitlements": tuple(_item(e, None) for e in items),
+        "entitlements": tuple(_item(e, None, kept) for e in items),
     }
 
 
@@ -269,7 +269,7 @@ def _grant_amount(grant, periods: dict, on: date) -> Decimal | None:
 
 
 def _person_answers(h: HouseholdHistory, m, on: date, mf, items: list, grant,
-                    periods: dict) -> dict:
+                    periods: dict, kept: dict) -> dict:
     """`mf`: the member's facts on `on` (None: not a member then); `items`: its entitlements;
     `grant`: the grant covering the member then, if any."""
     if mf is None:
@@ -283,7 +283,7 @@ def _person_answers(h: HouseholdHistory, m, on: date, mf, items: list, grant,
         "dibao_covered": mf.dibao_covered, "dibao_detail": mf.dibao_detail,
         "dibao_case_id": grant.case_id if covered else None,
         "dibao_amount": _grant_amount(grant, periods, on) if covered else None,
-        "entitlements": tuple(_item(e, age_text) for e in items),
+        "entitlements": tuple(_item(e, age_text, kept) for e in items),
     }
 
 
@@ -306,6 +306,7 @@ def build(h: HouseholdHistory) -> Timeline:
     house: list[tuple] = []
     persons: dict[object, list[tuple]] = {m.id: [] for m in h.members}
     snapshots: dict = {}
+    kept: dict = {}  # the household's stored items, by what they say
     for start, end in zip(starts, ends, strict=True):
         on = start or date.min
         view = day_of(h, on)
@@ -313,7 +314,7 @@ def build(h: HouseholdHistory) -> Timeline:
         items: dict[object, list] = {}
         for e in evaluate(facts, _AsOf(on.year, on.month, on.day)):
             items.setdefault(e.person_id, []).append(e)  # in `evaluate`'s order per person
-        house.append((start, end, _household_answers(h, view, facts, items.get(None, []))))
+        house.append((start, end, _household_answers(h, view, facts, items.get(None, []), kept)))
         member_facts: dict = {}
         for x in facts.members:
             member_facts.setdefault(x.person_id, x)
@@ -321,7 +322,7 @@ def build(h: HouseholdHistory) -> Timeline:
         for m in h.members:
             mf = member_facts.get(m.id)
             persons[m.id].append((start, end, _person_answers(
-                h, m, on, mf, items.get(m.id, []), grants.get(m.id), periods)))
+                h, m, on, mf, items.get(m.id, []), grants.get(m.id), periods, kept)))
     households = tuple(HouseholdSegment(s, e, **a) for s, e, a in _merge(house))
     births = {m.id: m.birth_date for m in h.members}
     people = tuple(PersonSegment(pid, births[pid], s, e, **a)

@@ -8,11 +8,13 @@ one per household; rows go in with COPY.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from datetime import date
+from itertools import chain
 
 import orjson
 from asyncpg import Range
@@ -33,6 +35,7 @@ from app.policy.history import (
 )
 from app.policy.lines import CITY_REGION_CODE, LineVersion, district_code_of
 from app.policy.timeline import Timeline, build
+from app.timelines import builders
 
 CHUNK = 1000
 
@@ -179,36 +182,105 @@ def _chunks(ids: list, size: int) -> Iterator[list]:
         yield ids[start:start + size]
 
 
-def refresh(session: Session, household_ids: Iterable[uuid.UUID], chunk: int = CHUNK) -> int:
-    """Rewrite the timelines of these households from their facts; answers how many.
+def _delete(session: Session, part: list) -> None:
+    session.execute(text("DELETE FROM person_timeline WHERE household_id = ANY(:ids)"),
+                    {"ids": part})
+    session.execute(text("DELETE FROM household_timeline WHERE household_id = ANY(:ids)"),
+                    {"ids": part})
 
-    The person rows stream into COPY as the rules give them, so the server stores and indexes
-    one household's rows while the next is being built (two processes at work, not one after
-    the other); the household rows, a fifth as many, follow in a second COPY."""
-    ids = sorted(set(household_ids))
+
+def refresh(session: Session, household_ids: Iterable[uuid.UUID], chunk: int = CHUNK,
+            processes: int | None = None) -> int:
+    """Rewrite the timelines of these households from their facts; answers how many."""
+    return refresh_parts(session, _chunks(sorted(set(household_ids)), chunk), processes)
+
+
+def refresh_parts(session: Session, parts: Iterable[list], processes: int | None = None) -> int:
+    """`refresh` of households given a chunk at a time (an import reads them through a cursor).
+
+    From the second chunk on, with more than one builder process (`processes`, else the
+    setting), the rules run in those processes while this one reads the next histories and
+    writes the rows built (`_refresh_parallel`). Otherwise here, a chunk at a time."""
+    parts = iter(parts)
+    first = next(parts, None)
+    if first is None:
+        return 0
+    second = next(parts, None)
+    if second is None:
+        return _refresh_here(session, first)
+    if (n := builders.processes(processes)) > 1:
+        return _refresh_parallel(session, chain([first, second], parts), n)
+    return sum(_refresh_here(session, part) for part in chain([first, second], parts))
+
+
+def _refresh_here(session: Session, part: list) -> int:
+    """One chunk built in this process. The person rows stream into COPY as the rules give
+    them, so the server stores and indexes one household's rows while the next is being built;
+    the household rows, a fifth as many, follow in a second COPY."""
+    histories = load_histories(session, part)
+    _delete(session, part)
+    houses: list[tuple] = []
+
+    async def persons(histories=histories, houses=houses):
+        for h in histories:
+            hs, ps = timeline_rows(build(h), h.household.village_code)
+            houses += hs
+            for row in ps:
+                yield row
+
+    conn = _driver(session)
+    await_only(conn.copy_records_to_table("person_timeline", records=persons(),
+                                          columns=PERSON_COLUMNS))
+    if houses:
+        await_only(conn.copy_records_to_table("household_timeline", records=houses,
+                                              columns=HOUSEHOLD_COLUMNS))
+    return len(histories)
+
+
+def rows_of(histories: list[HouseholdHistory]) -> tuple[list[tuple], list[tuple]]:
+    """The household and person rows of these histories' timelines (what a builder answers)."""
+    houses: list[tuple] = []
+    persons: list[tuple] = []
+    for h in histories:
+        hs, ps = timeline_rows(build(h), h.household.village_code)
+        houses += hs
+        persons += ps
+    return houses, persons
+
+
+def _refresh_parallel(session: Session, parts: Iterable[list], n: int) -> int:
+    """`refresh` with the rules in `n` builder processes: each chunk's histories are read here
+    and sent out in pieces; while the builders work, this process reads the next chunk and
+    writes the rows of the oldest piece built, in order. Everything stays in the caller's
+    transaction: the builders see no database, only the histories read here."""
+    pool = builders.pool(n)
+    pending: deque = deque()
     done = 0
-    for part in _chunks(ids, chunk):
-        histories = load_histories(session, part)
-        session.execute(text("DELETE FROM person_timeline WHERE household_id = ANY(:ids)"),
-                        {"ids": part})
-        session.execute(text("DELETE FROM household_timeline WHERE household_id = ANY(:ids)"),
-                        {"ids": part})
-        houses: list[tuple] = []
 
-        async def persons(histories=histories, houses=houses):
-            for h in histories:
-                hs, ps = timeline_rows(build(h), h.household.village_code)
-                houses += hs
-                for row in ps:
-                    yield row
-
+    def write(built) -> None:
+        # waiting lets the event loop run (the worker's heartbeat), as the COPY does
+        houses, persons = await_only(asyncio.wrap_future(built))
         conn = _driver(session)
-        await_only(conn.copy_records_to_table("person_timeline", records=persons(),
+        await_only(conn.copy_records_to_table("person_timeline", records=persons,
                                               columns=PERSON_COLUMNS))
         if houses:
             await_only(conn.copy_records_to_table("household_timeline", records=houses,
                                                   columns=HOUSEHOLD_COLUMNS))
-        done += len(histories)
+
+    try:
+        for part in parts:
+            histories = load_histories(session, part)
+            _delete(session, part)
+            for piece in _chunks(histories, builders.PIECE):
+                pending.append(pool.submit(rows_of, piece))
+                if len(pending) > n:
+                    write(pending.popleft())
+            done += len(histories)
+        while pending:
+            write(pending.popleft())
+    finally:
+        for built in pending:  # a failed write leaves nothing to wait for
+            built.cancel()
     return done
 
 

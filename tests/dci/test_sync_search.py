@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
 from app.policy.ids import mask_id
 from tests.dci.department import verify_registry
 from tests.households.factories import head_of, member, register_household, valid_id
@@ -188,3 +191,36 @@ async def test_a_client_with_pii_read_sees_numbers_and_the_read_is_audited(
     by_client = [row for row in r.json()["items"] if row["actor"] == rows[0]["actor"]]
     # one row for the household read, naming every member whose number was shown unmasked
     assert len(by_client) == 1 and len(by_client[0]["after"]["person_ids"]) == 3
+
+
+async def test_a_page_of_households_is_read_in_one_statement_and_audited_in_one_row(
+        client, admin, register_department):
+    dept = await register_department(scopes=("dci:search", "pii:read"))
+    households = [await register_household(client, admin, V) for _ in range(3)]
+    body = dept.search({"query_type": "predicate", "response_entity": "Group",
+                        "query": [{"expression1": {"attribute_name": "group_size",
+                                                   "operator": "ge", "attribute_value": 1}}]})
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", count)  # every engine: the app's own too
+    try:
+        r = await client.post(SEARCH, headers=dept.auth, json=body)
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    recs = records(r)
+    assert sorted(g["group_identifier"][0]["identifier_value"] for g in recs) == sorted(
+        h["id"] for h in households)
+    numbers = {g["group_head_info"]["member_identifier"][0]["identifier_value"] for g in recs}
+    assert numbers == {head_of(h)["id_number"] for h in households}  # unmasked: pii:read
+    # the households of the page with their members come in one statement, not one per record
+    reads = [s for s in statements if "household_assessment" in s and "person_timeline" in s]
+    assert len(reads) == 1, reads
+    r = await client.get("/api/v1/audit", headers=admin, params={"action": "pii.read"})
+    mine = [row for row in r.json()["items"] if row["actor"].startswith("client:")]
+    assert len(mine) == 1
+    assert sorted(mine[0]["after"]["person_ids"]) == sorted(
+        m["id"] for h in households for m in h["members"])
+    assert sorted(mine[0]["after"]["household_ids"]) == sorted(h["id"] for h in households)

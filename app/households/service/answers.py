@@ -120,6 +120,37 @@ async def household_with_members(session: AsyncSession, principal: Principal,
             [(r[3], r[4]) for r in rows if r[3] is not None])
 
 
+async def households_with_members(session: AsyncSession, principal: Principal,
+                                  household_ids: list[uuid.UUID], on: date) -> dict:
+    """`household_with_members` for many households in one statement: household id → (Segment,
+    [(member, segment)]), leaving out those the caller may not see (as a single read answers
+    them 404)."""
+    t, p, m = HouseholdTimeline, PersonTimeline, HouseholdMember
+    rows = (await session.execute(
+        select(Household, t, HouseholdAssessment, m, p)
+        .outerjoin(t, and_(t.household_id == Household.id, t.valid.contains(on)))
+        .outerjoin(HouseholdAssessment, HouseholdAssessment.id == t.assessment_id)
+        .outerjoin(m, m.household_id == Household.id)
+        .outerjoin(p, and_(p.person_id == m.id, p.valid.contains(on)))
+        .where(Household.id.in_(list(household_ids)))
+        .order_by(Household.id, m.joined_on, m.relation, m.id))).all()
+    out: dict = {}
+    for r in rows:
+        hid = r[0].id
+        if hid not in out:
+            try:
+                ensure_household_visible(principal, hid, r[0].village_code)
+            except DomainError:
+                out[hid] = None
+                continue
+            if r[1] is None:
+                raise TimelineMissing(hid)
+            out[hid] = (Segment(r[0], r[1], r[2]), [])
+        if out[hid] is not None and r[3] is not None:
+            out[hid][1].append((r[3], r[4]))
+    return {hid: found for hid, found in out.items() if found is not None}
+
+
 def render_person(p: PersonTimeline | None, on: date) -> list[dict]:
     """A current member's person-level items on `on` (none for someone not a member then)."""
     if p is None or not p.is_member:

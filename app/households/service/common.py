@@ -120,12 +120,8 @@ async def present_members(session: AsyncSession, settings: Settings, principal: 
     """Members as of `on`, each with the attribute version in force then (or None): ID numbers
     masked unless `pii:read`; then one audit row names every person whose number was shown,
     written through `audit` (the primary's session when `session` reads a replica)."""
-    unmasked = principal.has("pii:read")
-    out = []
-    for m, v in members:
-        number = pii.decrypt(settings, m.id_number_enc)
-        out.append(member_out(m, number if unmasked else ids.mask_id(number), v, on))
-    if unmasked and members:
+    out = shown_members(settings, principal, members, on)
+    if principal.has("pii:read") and members:
         person_ids = [m.id for m, _ in members]
         entity = ("household_member", person_ids[0]) if len(person_ids) == 1 else (
             "household", household.id)
@@ -133,6 +129,17 @@ async def present_members(session: AsyncSession, settings: Settings, principal: 
                      after={"household_id": household.id, "field": "id_number",
                             "person_ids": person_ids},
                      region_code=household.village_code)
+    return out
+
+
+def shown_members(settings: Settings, principal: Principal, members: list[tuple],
+                  on: date) -> list[MemberOut]:
+    """`present_members` without its audit row: the caller writes one for all it shows."""
+    unmasked = principal.has("pii:read")
+    out = []
+    for m, v in members:
+        number = pii.decrypt(settings, m.id_number_enc)
+        out.append(member_out(m, number if unmasked else ids.mask_id(number), v, on))
     return out
 
 

@@ -36,6 +36,7 @@ from app.households.service.common import (
     parse_id,
     present_members,
     scoped_record,
+    shown_members,
     touch,
 )
 from app.kit.pagination import PageParams, paginate
@@ -184,10 +185,15 @@ async def household_out(session: AsyncSession, settings: Settings, principal: Pr
     its timeline: one statement, and one audit row when ID numbers are shown unmasked (through
     `audit` when given: `session` may then be a replica's)."""
     seg, rows = await answers.household_with_members(session, principal, household_id, on)
-    h, t = seg.household, seg.timeline
     members = await present_members(
-        session, settings, principal, h, [(m, answers.attributes_of(p.attributes if p else None))
-                                          for m, p in rows], on, audit=audit)
+        session, settings, principal, seg.household,
+        [(m, answers.attributes_of(p.attributes if p else None)) for m, p in rows], on,
+        audit=audit)
+    return _answer(seg, members, on)
+
+
+def _answer(seg: answers.Segment, members: list, on: date) -> HouseholdOut:
+    h, t = seg.household, seg.timeline
     retention = answers.retention_of(t)
     return HouseholdOut(
         id=h.id, village_code=h.village_code, group=h.group_name, address=h.address, as_of=on,
@@ -195,6 +201,29 @@ async def household_out(session: AsyncSession, settings: Settings, principal: Pr
         causes=CausesOut(main=h.cause_main, others=list(h.cause_others)), members=members,
         latest_assessment=assessment_out(seg.assessment) if seg.assessment else None,
         retention=RetentionOut(**retention) if retention else None, version=h.version)
+
+
+async def households_out(session: AsyncSession, settings: Settings, principal: Principal,
+                         household_ids: list[uuid.UUID], on: date, *,
+                         audit: AsyncSession | None = None) -> dict:
+    """`household_out` for many households (those the caller may see) in one statement, with
+    one audit row naming every person whose ID number was shown unmasked: household id →
+    (the answer, its Segment, its [(member, segment)])."""
+    found = await answers.households_with_members(session, principal, household_ids, on)
+    out: dict = {}
+    for hid, (seg, rows) in found.items():
+        members = shown_members(settings, principal, [
+            (m, answers.attributes_of(p.attributes if p else None)) for m, p in rows], on)
+        out[hid] = (_answer(seg, members, on), seg, rows)
+    shown = [m.id for _seg, rows in found.values() for m, _p in rows]
+    if principal.has("pii:read") and shown:
+        one = next(iter(found.values()))[0].household if len(found) == 1 else None
+        await record(audit or session, principal, "pii.read", "household_member",
+                     shown[0] if len(shown) == 1 else None,
+                     after={"household_ids": list(found), "field": "id_number",
+                            "person_ids": shown},
+                     region_code=one.village_code if one else principal.region_code)
+    return out
 
 
 async def get_household(session: AsyncSession, settings: Settings, principal: Principal,
