@@ -239,9 +239,8 @@ async def _approver_ids(session: AsyncSession, settings: Settings,
     return approver
 
 
-async def _approve(wf: Workflow, settings: Settings, data) -> DibaoCase:
-    case, session, principal = wf.case, wf.session, wf.principal
-    new = wf.next_state("approve", data.decided_on, "decided_on")
+def _start_month(case: DibaoCase, data) -> date:
+    """(D5) the grant's first month: the one asked, else the default after the decision."""
     try:
         start = (date.fromisoformat(data.start_month + "-01") if data.start_month
                  else default_start_month(data.decided_on))
@@ -251,14 +250,19 @@ async def _approve(wf: Workflow, settings: Settings, data) -> DibaoCase:
     start_ok = check_start_month(start, case.applied_on)
     if not start_ok.ok:
         raise refusal_error(start_ok)
+    return start
+
+
+async def _approve(wf: Workflow, settings: Settings, data) -> DibaoCase:
+    case, session, principal = wf.case, wf.session, wf.principal
+    new = wf.next_state("approve", data.decided_on, "decided_on")
+    start = _start_month(case, data)
     facts = await wf.facts()
     approver = await _approver_ids(session, settings, principal)
     ev = await evaluate_approval(session, case, wf.steps, facts, data.decided_on, approver)
     decision = ev.decision
     if not decision.ok:
         raise refusal_error(decision)
-    check_steps = [s for s in wf.steps if s.action == "record_check"]
-    matches = await matched_hashes(session, case.id)
     case.decided_on, case.start_month = data.decided_on, start
     step = wf.append("approve", data.decided_on, data.reason, {
         "start_month": f"{start:%Y-%m}", "reasons": [r.as_dict() for r in decision.reasons]})
@@ -270,17 +274,24 @@ async def _approve(wf: Workflow, settings: Settings, data) -> DibaoCase:
                                   "approver": _hex(approver)})
     periods = amounts.periods(case, facts)
     await wf.save(new)
-    first = periods[0] if periods else None
+    await _announce_approval(wf, data, start, periods[0] if periods else None)
+    return case
+
+
+async def _announce_approval(wf: Workflow, data, start: date, first) -> None:
+    """The approval's audit row (with the D6 flag by name) and its events."""
+    case, session, principal = wf.case, wf.session, wf.principal
     after: dict = {"decided_on": data.decided_on, "start_month": f"{start:%Y-%m}",
                    "reason": data.reason, "flagged": case.flagged}
     if case.flagged:
         # (十四, D6) the flag, the approver and the matched persons, by name.
+        matches = await matched_hashes(session, case.id)
         names = await member_names(session, {m.member_id for m in matches})
         after["favouritism"] = {
             "rule": "D6", "approver": principal.name,
             "matched": [{"member_id": m.member_id, "name": names.get(m.member_id),
                          "role": m.role} for m in matches],
-            "verifiers": sorted({s.officer_name for s in check_steps}),
+            "verifiers": sorted({s.officer_name for s in wf.steps if s.action == "record_check"}),
         }
     await wf.audit("approve", after)
     await wf.emit("dibao.case.approved", {"decided_on": data.decided_on,
@@ -290,7 +301,6 @@ async def _approve(wf: Workflow, settings: Settings, data) -> DibaoCase:
         "start_month": f"{start:%Y-%m}",
         "covered_persons": None if first is None else first.covered_persons,
         "monthly_benefit": None if first is None else first.monthly_benefit})
-    return case
 
 
 async def change(session: AsyncSession, principal: Principal, case_id: uuid.UUID,

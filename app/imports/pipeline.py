@@ -154,12 +154,8 @@ async def _finish_failed(db: Database, job: ImportJob, principal: Principal, fin
         await s.commit()
 
 
-async def _run(db: Database, ctx: Context, job: ImportJob, path: Path) -> dict:
-    kind = kind_class(job.kind)(ctx)
-    for t in kind.tables:
-        await ctx.conn.execute(t.ddl())
-    await kind.prepare()
-    began = time.perf_counter()
+async def _read(db: Database, ctx: Context, job: ImportJob, kind: Kind, path: Path) -> int:
+    """Read the stored file into the kind's staging tables; answers the rows read."""
     stager = _Stager(ctx, kind)
     if not path.exists():
         raise _Abort("import.file.missing", "the stored file of this job is gone")
@@ -182,6 +178,16 @@ async def _run(db: Database, ctx: Context, job: ImportJob, path: Path) -> dict:
     kind.close()
     await stager.flush()
     await stager.wait()
+    return read
+
+
+async def _run(db: Database, ctx: Context, job: ImportJob, path: Path) -> dict:
+    kind = kind_class(job.kind)(ctx)
+    for t in kind.tables:
+        await ctx.conn.execute(t.ddl())
+    await kind.prepare()
+    began = time.perf_counter()
+    read = await _read(db, ctx, job, kind, path)
     await _progress(db, job.id, rows_read=read, rows_rejected=kind.rejected,
                     rows_valid=read - kind.rejected)
     staged = time.perf_counter()
