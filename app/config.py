@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     # Processes that build timelines when thousands of households are rewritten at once (an
     # import, rebuild-timelines, a city-wide line): unset, one per CPU; 0 or 1, in the caller.
     timeline_processes: int | None = Field(None, ge=0, le=64)
+    # A poverty line reaching more households than this is applied by a job of the worker (the
+    # line pending until then) instead of in the request that sets it.
+    policy_inline_households: int = Field(20_000, ge=0)
 
 
 @lru_cache

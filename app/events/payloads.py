@@ -208,6 +208,23 @@ class LineCreated(Payload):
     reasons: list[ReasonP]
 
 
+class PovertyLineCreated(LineCreated):
+    """policy.poverty_line.created: `state` applied, or pending until its job applies it
+    (`households`: how many it reaches)."""
+
+    state: Literal["applied", "pending"]
+    households: int
+
+
+class LineApplied(Payload):
+    """policy.poverty_line.applied: a pending line took effect on every answer it reaches."""
+
+    region_code: str
+    effective_from: date
+    amount: Money
+    state: Literal["applied"]
+
+
 class RetentionRuleCreated(Payload):
     effective_from: date
     months: int
@@ -473,7 +490,8 @@ PAYLOADS: dict[str, type[Payload]] = {
     "region.created": RegionCreated,
     "village.income.recorded": VillageIncomeRecorded,
     "village.eight_haves.recorded": EightHavesRecorded,
-    "policy.poverty_line.created": LineCreated,
+    "policy.poverty_line.created": PovertyLineCreated,
+    "policy.poverty_line.applied": LineApplied,
     "policy.weak_village_line.created": LineCreated,
     "policy.retention_rule.created": RetentionRuleCreated,
     "dibao.standard.created": StandardCreated,

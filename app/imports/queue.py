@@ -1,6 +1,7 @@
 """The job queue: procrastinate on the application's PostgreSQL (its schema is applied by the
 imports migration). A job is deferred in the same transaction as its `import_job` row, so the two
-exist together or not at all; the worker runs `app.imports.pipeline.run_job`.
+exist together or not at all; the worker runs `app.imports.pipeline.run_job`. A poverty line
+reaching many households is applied the same way (`defer_policy`, `apply_policy_line`).
 
 `xiaokang worker` runs a worker; `xiaokang serve` (hence `make run`) starts one beside the API
 and starts it again when it dies (app/imports/supervisor.py).
@@ -30,15 +31,37 @@ from app.metrics import JOB_DURATION, JOBS_FINISHED
 log = structlog.get_logger("xiaokang.imports.queue")
 QUEUE = "imports"
 TASK = "xiaokang.import"
+POLICY_TASK = "xiaokang.policy.apply"  # a pending poverty line: one job for its region
 
 
-async def defer_import(session: AsyncSession, job_id: uuid.UUID) -> int:
-    """Queue the job in the caller's transaction (procrastinate's own defer function)."""
-    args = json.dumps({"job_id": str(job_id)})
+async def _defer(session: AsyncSession, task: str, lock: str, args: dict) -> int:
+    """Queue a task in the caller's transaction (procrastinate's own defer function)."""
     return int(await session.scalar(text(
         "SELECT (procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, :lock, NULL, "
         "CAST(:args AS jsonb), NULL)::procrastinate_job_to_defer_v1]))[1]"),
-        {"queue": QUEUE, "task": TASK, "lock": f"import:{job_id}", "args": args}))
+        {"queue": QUEUE, "task": task, "lock": lock, "args": json.dumps(args)}))
+
+
+async def defer_policy(session: AsyncSession, line_id: int) -> int:
+    """Queue the application of a pending poverty line (one job for its region), in the
+    caller's transaction: the line and its job exist together or not at all."""
+    return await _defer(session, POLICY_TASK, f"policy-line:{line_id}", {"line_id": line_id})
+
+
+async def apply_policy_line(db: Database, line_id: int) -> str:
+    """Apply a pending line in one transaction: the line and every answer it changes commit
+    together (app.policy_lines.service.apply_line); answers its state before."""
+    from app.policy_lines.service import apply_line
+
+    async with db.sessionmaker() as session:
+        before = await apply_line(session, line_id)
+        await session.commit()
+    return before
+
+
+async def defer_import(session: AsyncSession, job_id: uuid.UUID) -> int:
+    """Queue the job in the caller's transaction."""
+    return await _defer(session, TASK, f"import:{job_id}", {"job_id": str(job_id)})
 
 
 def conninfo(url: URL) -> str:
@@ -64,6 +87,18 @@ def make_app(settings: Settings, db: Database) -> procrastinate.App:
                 raise
         JOBS_FINISHED.labels(TASK, state).inc()
         return state
+
+    @app.task(name=POLICY_TASK, queue=QUEUE,
+              retry=procrastinate.RetryStrategy(max_attempts=3, wait=10))
+    async def apply_policy(line_id: int) -> str:
+        with JOB_DURATION.labels(POLICY_TASK).time():
+            try:
+                before = await apply_policy_line(db, line_id)
+            except BaseException:
+                JOBS_FINISHED.labels(POLICY_TASK, "crashed").inc()
+                raise
+        JOBS_FINISHED.labels(POLICY_TASK, "succeeded").inc()
+        return before
 
     return app
 

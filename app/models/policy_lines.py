@@ -2,6 +2,7 @@
 
 Each row is one version: in force for `region_code` (the city or a 市(區)) from `effective_from`
 until a later version. A second row with the same date is a correction: the higher id wins.
+Only applied rows (`applied_at` set) are policy data; a pending one waits for its job.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ class PovertyLine(Base):
     amount: Mapped[Decimal]
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = created_at()
+    # When the line took effect on the answers (its timelines written): a line reaching many
+    # households is applied by a job of the worker, and until then it is pending, in no answer.
+    applied_at: Mapped[datetime | None]
 
 
 class RetentionRule(Base):

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.auth.scoping import ensure_in_region, region_filter
-from app.errors import Unprocessable, refusal_error
+from app.config import Settings
+from app.errors import Conflict, Unprocessable, refusal_error
 from app.events.service import emit
 from app.kit.pagination import PageParams, paginate
+from app.models.households import Household
 from app.models.policy_lines import PovertyLine
 from app.models.regions import Region
 from app.policy import lines as rules
@@ -32,7 +34,8 @@ async def line_versions(session: AsyncSession, region_code: str) -> list[LineVer
     """Every version of the city line and of the 市(區) line of `region_code`, oldest row first
     (so a same-day correction comes after the line it corrects, as the rule expects)."""
     codes = {CITY_REGION_CODE, district_code_of(region_code)}
-    rows = await session.scalars(select(PovertyLine).where(PovertyLine.region_code.in_(codes))
+    rows = await session.scalars(select(PovertyLine).where(PovertyLine.region_code.in_(codes),
+                                                           PovertyLine.applied_at.is_not(None))
                                  .order_by(PovertyLine.id))
     return [_version(r) for r in rows.all()]
 
@@ -42,8 +45,14 @@ async def line_in_force(session: AsyncSession, region_code: str, on: date) -> Li
     return rules.line_in_force(await line_versions(session, region_code), region_code, on)
 
 
-async def create_line(session: AsyncSession, principal: Principal, data) -> PovertyLine:
-    """R1 (二): set a new version of the city's or a 市(區)'s line, within the caller's region."""
+async def create_line(session: AsyncSession, settings: Settings, principal: Principal,
+                      data) -> PovertyLine:
+    """R1 (二): set a new version of the city's or a 市(區)'s line, within the caller's region.
+
+    Applied here when it reaches at most `policy_inline_households` households (their timelines
+    are rewritten in this transaction); beyond, pending, and applied by one job of the worker
+    for its region (`apply_line`): the line and every answer it changes take effect together,
+    when that job commits. One pending line per region at a time."""
     new = LineVersion(data.region_code, data.effective_from, data.amount)
     where = rules.check_line_region(new.region_code)
     if not where.ok:
@@ -53,20 +62,70 @@ async def create_line(session: AsyncSession, principal: Principal, data) -> Pove
         raise Unprocessable("policy.line.region_unknown", f"No region {new.region_code}.",
                             errors=[{"loc": ["body", "region_code"], "msg": "unknown region",
                                      "code": "policy.line.region_unknown"}])
+    await _refuse_while_pending(session, new.region_code)
     decision = rules.check_new_line(new, await line_versions(session, new.region_code))
     if not decision.ok:
         raise refusal_error(decision)
+    reached = await _households_reached(session, new.region_code)
+    now = await session.scalar(select(func.now()))
     row = PovertyLine(region_code=new.region_code, effective_from=new.effective_from,
-                      amount=new.amount, created_by=principal.actor)
+                      amount=new.amount, created_by=principal.actor,
+                      applied_at=now if reached <= settings.policy_inline_households else None)
     session.add(row)
     await session.flush()
     after = {"region_code": row.region_code, "effective_from": row.effective_from,
-             "amount": row.amount, "reasons": [r.as_dict() for r in decision.reasons]}
+             "amount": row.amount, "reasons": [r.as_dict() for r in decision.reasons],
+             "state": state_of(row), "households": reached}
     await record(session, principal, "policy.poverty_line.create", "poverty_line", row.id,
                  after=after, region_code=row.region_code)
     await emit(session, "policy.poverty_line.created", "poverty_line", row.id, row.region_code,
                after)
+    if row.applied_at is None:
+        from app.imports.queue import defer_policy  # the worker's queue, in this transaction
+
+        await defer_policy(session, row.id)
     return row
+
+
+def state_of(row: PovertyLine) -> str:
+    return "applied" if row.applied_at is not None else "pending"
+
+
+async def _refuse_while_pending(session: AsyncSession, region_code: str) -> None:
+    pending = await session.scalar(select(PovertyLine.id).where(
+        PovertyLine.region_code == region_code, PovertyLine.applied_at.is_(None)).limit(1))
+    if pending is not None:
+        raise Conflict("policy.line.pending",
+                       f"line {pending} of {region_code} is still being applied; set the next "
+                       "version once it is (GET /api/v1/policy/poverty-lines shows its state).")
+
+
+async def _households_reached(session: AsyncSession, region_code: str) -> int:
+    """(二) the households whose answers a line of this region can change: every one for the
+    city's, those of the 市(區) for a district's."""
+    prefix = "" if region_code == CITY_REGION_CODE else region_code[:6]
+    return int(await session.scalar(select(func.count()).select_from(Household)
+                                    .where(Household.village_code.like(prefix + "%"))) or 0)
+
+
+async def apply_line(session: AsyncSession, line_id: int) -> str:
+    """The job of a pending line: mark it applied, so that the commit rewrites the timelines of
+    every household it reaches in the same transaction (app.timelines); answers the line's
+    state before ("pending", or "applied" when run again)."""
+    row = await session.get(PovertyLine, line_id, with_for_update=True)
+    if row is None:
+        return "gone"
+    if row.applied_at is not None:
+        return "applied"
+    row.applied_at = await session.scalar(select(func.now()))
+    await session.flush()
+    after = {"region_code": row.region_code, "effective_from": row.effective_from,
+             "amount": row.amount, "state": "applied"}
+    await record(session, None, "policy.poverty_line.apply", "poverty_line", row.id,
+                 after=after, region_code=row.region_code)
+    await emit(session, "policy.poverty_line.applied", "poverty_line", row.id, row.region_code,
+               after)
+    return "pending"
 
 
 async def list_lines(session: AsyncSession, principal: Principal, params: PageParams,

@@ -65,7 +65,8 @@ _Q = {
                 JOIN dibao_case c ON c.id = s.case_id
                 WHERE c.household_id = ANY(:ids) AND s.action <> 'apply'
                 ORDER BY s.case_id, s.seq""",
-    "lines": "SELECT region_code, effective_from, amount FROM poverty_line ORDER BY id",
+    "lines": """SELECT region_code, effective_from, amount FROM poverty_line
+                WHERE applied_at IS NOT NULL ORDER BY id""",
     "standards": """SELECT region_code, effective_from, amount FROM dibao_standard
                     WHERE region_code = ANY(:codes) ORDER BY region_code, effective_from""",
 }

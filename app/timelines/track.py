@@ -62,8 +62,8 @@ def _after_flush(session: Session, _context) -> None:
             members.add(obj.member_id)
         elif isinstance(obj, DibaoCaseStep):
             cases.add(obj.case_id)
-        elif isinstance(obj, PovertyLine):
-            regions.add(obj.region_code)
+        elif isinstance(obj, PovertyLine) and obj.applied_at is not None:
+            regions.add(obj.region_code)  # a pending line changes no answer until applied
         elif isinstance(obj, DibaoStandard):
             _pending(session, _KEYS[4]).add(obj.region_code)
 
