@@ -4,12 +4,13 @@ it changes in one transaction (ARCHITECTURE: policy data that changes many answe
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import text
 
-from app.imports.queue import POLICY_TASK, apply_policy_line
+from app.imports.queue import POLICY_TASK, apply_policy_line, run_worker
 from app.timelines import store
 from tests.conftest import assert_problem
 from tests.households.factories import register_household
@@ -33,7 +34,7 @@ async def _lines_in_force(db, ids: list[str], on: str) -> set:
 
 
 async def test_a_line_reaching_more_households_than_the_threshold_waits_for_its_job(
-        app, client, admin, db):
+        app, client, admin, db, test_settings):
     ids = [(await register_household(client, admin, V))["id"] for _ in range(2)]
     _queued(app, 1)  # two households: more than the threshold
     r = await client.post("/api/v1/policy/poverty-lines", headers=admin, json=LINE)
@@ -54,7 +55,11 @@ async def test_a_line_reaching_more_households_than_the_threshold_waits_for_its_
                                params={"region_code": DISTRICT})).json()["items"]
     assert [(i["id"], i["state"]) for i in listed] == [(line["id"], "pending")]
 
-    assert await apply_policy_line(db, line["id"]) == "pending"
+    # the worker runs the queued job (then stops: the queue is empty)
+    await asyncio.wait_for(run_worker(test_settings, db, wait=False,
+                                      install_signal_handlers=False), timeout=60)
+    async with db.sessionmaker() as s:
+        assert (await s.scalar(text("SELECT status FROM procrastinate_jobs"))) == "succeeded"
     assert await _lines_in_force(db, ids, "2016-12-31") == {Decimal("7000.00")}
     assert await _lines_in_force(db, ids, "2017-01-01") == {Decimal("7600.00")}
     listed = (await client.get("/api/v1/policy/poverty-lines", headers=admin,
