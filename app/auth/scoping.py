@@ -54,10 +54,17 @@ def principal_prefix(principal: Principal) -> str | None:
 
 def region_filter(principal: Principal, column) -> ColumnElement[bool]:
     """`column LIKE prefix%` for the principal: apply to every scoped query."""
-    prefix = principal_prefix(principal)
-    if prefix is None:
+    pattern = region_pattern(principal)
+    if pattern is None:
         return false()
-    return column.like(f"{prefix}%")  # digits only: nothing to escape
+    return column.like(pattern)
+
+
+def region_pattern(principal: Principal) -> str | None:
+    """The pattern `region_filter` compares with (None: the principal sees no region), for a
+    statement built once that binds it (`column.like(bindparam(...))`)."""
+    prefix = principal_prefix(principal)
+    return None if prefix is None else f"{prefix}%"  # digits only: nothing to escape
 
 
 def in_region(principal: Principal, code: str | None) -> bool:

@@ -6,13 +6,13 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import pii
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.auth.scoping import region_filter
+from app.auth.scoping import region_pattern
 from app.config import Settings
 from app.errors import Conflict, NotFound
 from app.events.service import emit
@@ -170,12 +170,18 @@ async def memberships_by_number(session: AsyncSession, settings: Settings, princ
                                 number: str) -> list[HouseholdMember]:
     """Every membership (current and past) of the person with this ID number in the caller's
     region, found by keyed hash; newest join first."""
+    region = region_pattern(principal)
+    if region is None:
+        return []
     hashes = (await pii.ring(session, settings)).id_hashes(number)
-    stmt = (select(HouseholdMember).join(Household, Household.id == HouseholdMember.household_id)
-            .where(HouseholdMember.id_hash.in_(hashes),
-                   region_filter(principal, Household.village_code))
+    return list((await session.scalars(_BY_HASH, {"hashes": hashes, "region": region})).all())
+
+
+# Built once (see answers._WITH_MEMBERS), the caller's region bound (`region_pattern`).
+_BY_HASH = (select(HouseholdMember).join(Household, Household.id == HouseholdMember.household_id)
+            .where(HouseholdMember.id_hash.in_(bindparam("hashes", expanding=True)),
+                   Household.village_code.like(bindparam("region")))
             .order_by(HouseholdMember.joined_on.desc(), HouseholdMember.created_at.desc()))
-    return list((await session.scalars(stmt)).all())
 
 
 async def current_member_by_hash(session: AsyncSession, hash_: bytes | list[bytes]
