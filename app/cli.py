@@ -21,12 +21,15 @@ console = Console()
 def _migrate(settings: Settings) -> None:
     from app.db import database_url
     from app.migrate import upgrade
-    from app.timelines import store
+    from app.timelines import builders, store
 
     upgrade(database_url(settings))
     # Households from before timelines existed get theirs (a no-op once every one has one).
-    built = asyncio.run(_on_timelines(
-        settings, lambda s: store.refresh(s, store.without_timeline(s))))
+    try:
+        built = asyncio.run(_on_timelines(
+            settings, lambda s: store.refresh(s, store.without_timeline(s))))
+    finally:
+        builders.shutdown()  # `serve` goes on in this process: no idle builders left behind
     if built:
         console.print(f"timelines built for {built:,} households")
 
@@ -480,6 +483,29 @@ async def _on_timelines(settings: Settings, work):
             return result
     finally:
         await db.dispose()
+
+
+@cli.command("apply-pending-lines")
+def apply_pending_lines() -> None:
+    """Apply now the poverty lines still pending (their job failed or no worker ran it)."""
+    from app.db import Database
+    from app.imports.queue import apply_policy_line
+    from app.policy_lines.service import pending_lines
+
+    async def run() -> list[int]:
+        db = Database.from_settings(get_settings())
+        try:
+            async with db.sessionmaker() as session:
+                ids = await pending_lines(session)
+            for line_id in ids:
+                await apply_policy_line(db, line_id)
+            return ids
+        finally:
+            await db.dispose()
+
+    ids = asyncio.run(run())
+    console.print(f"applied {len(ids)} pending line(s){': ' if ids else ''}"
+                  f"{', '.join(map(str, ids))}")
 
 
 @cli.command("rebuild-timelines")

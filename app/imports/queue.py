@@ -52,8 +52,11 @@ async def apply_policy_line(db: Database, line_id: int) -> str:
     """Apply a pending line in one transaction: the line and every answer it changes commit
     together (app.policy_lines.service.apply_line); answers its state before."""
     from app.policy_lines.service import apply_line
+    from app.timelines import store
 
     async with db.sessionmaker() as session:
+        # no timeline written meanwhile: none overlaps this rewrite, none misses the line
+        await session.run_sync(store.hold_policy_lock_exclusively)
         before = await apply_line(session, line_id)
         await session.commit()
     return before

@@ -52,7 +52,7 @@ async def create_line(session: AsyncSession, settings: Settings, principal: Prin
     Applied here when it reaches at most `policy_inline_households` households (their timelines
     are rewritten in this transaction); beyond, pending, and applied by one job of the worker
     for its region (`apply_line`): the line and every answer it changes take effect together,
-    when that job commits. One pending line per region at a time."""
+    when that job commits. One pending line at a time."""
     new = LineVersion(data.region_code, data.effective_from, data.amount)
     where = rules.check_line_region(new.region_code)
     if not where.ok:
@@ -62,7 +62,7 @@ async def create_line(session: AsyncSession, settings: Settings, principal: Prin
         raise Unprocessable("policy.line.region_unknown", f"No region {new.region_code}.",
                             errors=[{"loc": ["body", "region_code"], "msg": "unknown region",
                                      "code": "policy.line.region_unknown"}])
-    await _refuse_while_pending(session, new.region_code)
+    await _refuse_while_pending(session)
     decision = rules.check_new_line(new, await line_versions(session, new.region_code))
     if not decision.ok:
         raise refusal_error(decision)
@@ -91,13 +91,26 @@ def state_of(row: PovertyLine) -> str:
     return "applied" if row.applied_at is not None else "pending"
 
 
-async def _refuse_while_pending(session: AsyncSession, region_code: str) -> None:
-    pending = await session.scalar(select(PovertyLine.id).where(
-        PovertyLine.region_code == region_code, PovertyLine.applied_at.is_(None)).limit(1))
+CREATE_LOCK = 7_715_012  # new lines are set one at a time (the pending check below holds)
+
+
+async def _refuse_while_pending(session: AsyncSession) -> None:
+    """One pending line at a time, city-wide: a line is checked against the lines in force
+    (a district's against the city's), which a pending one is not yet."""
+    await session.execute(select(func.pg_advisory_xact_lock(CREATE_LOCK)))
+    pending = (await session.execute(select(PovertyLine.id, PovertyLine.region_code).where(
+        PovertyLine.applied_at.is_(None)).limit(1))).first()
     if pending is not None:
         raise Conflict("policy.line.pending",
-                       f"line {pending} of {region_code} is still being applied; set the next "
-                       "version once it is (GET /api/v1/policy/poverty-lines shows its state).")
+                       f"line {pending.id} of {pending.region_code} is still being applied; set "
+                       "the next version once it is (GET /api/v1/policy/poverty-lines shows its "
+                       "state).")
+
+
+async def pending_lines(session: AsyncSession) -> list[int]:
+    """The ids of the lines not applied yet, oldest first."""
+    return list((await session.scalars(select(PovertyLine.id).where(
+        PovertyLine.applied_at.is_(None)).order_by(PovertyLine.id))).all())
 
 
 async def _households_reached(session: AsyncSession, region_code: str) -> int:

@@ -5,8 +5,9 @@ The processes are started once (spawn: nothing of the caller's connections, thre
 loop is inherited) and kept for the life of the process that asked; they receive plain
 histories and answer the rows to store (`store.rows_of`), so that the reading and writing stay
 in the caller's transaction. `XIAOKANG_TIMELINE_PROCESSES` sets how many (0 or 1: the rules run
-in the caller); unset, one per CPU. As with any spawned process, the main module of the program
-is imported again in each builder: it keeps its work under `if __name__ == "__main__":`.
+in the caller); unset, one per CPU this process may run on. As with any spawned process, the
+main module of the program is imported again in each builder: it keeps its work under
+`if __name__ == "__main__":`. A pool whose builder died is replaced on its next use.
 """
 
 from __future__ import annotations
@@ -29,15 +30,19 @@ def processes(asked: int | None = None) -> int:
     from app.config import get_settings
 
     configured = get_settings().timeline_processes
-    return configured if configured is not None else (os.cpu_count() or 1)
+    return configured if configured is not None else len(os.sched_getaffinity(0))
 
 
 def pool(n: int) -> ProcessPoolExecutor:
     """The pool of `n` builder processes, started on first use."""
     with _lock:
-        if n not in _pools:
-            _pools[n] = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"))
-        return _pools[n]
+        found = _pools.get(n)
+        if found is None or getattr(found, "_broken", False):  # a builder died: start anew
+            if found is not None:
+                found.shutdown(wait=False, cancel_futures=True)
+            found = _pools[n] = ProcessPoolExecutor(
+                n, mp_context=multiprocessing.get_context("spawn"))
+        return found
 
 
 def shutdown() -> None:

@@ -38,6 +38,10 @@ from app.policy.timeline import Timeline, build
 from app.timelines import builders
 
 CHUNK = 1000
+# Policy data applied to many households at once (a pending poverty line's job) holds it
+# exclusively; every transaction that writes timelines holds it shared (`_hold_policy_lock`), so
+# the job neither overlaps a write nor misses a household registered meanwhile.
+POLICY_LOCK = 7_715_011
 
 _Q = {
     "households": "SELECT id, village_code FROM household WHERE id = ANY(:ids) ORDER BY id",
@@ -206,12 +210,29 @@ def refresh_parts(session: Session, parts: Iterable[list], processes: int | None
     first = next(parts, None)
     if first is None:
         return 0
+    _hold_policy_lock(session)
     second = next(parts, None)
     if second is None:
         return _refresh_here(session, first)
     if (n := builders.processes(processes)) > 1:
         return _refresh_parallel(session, chain([first, second], parts), n)
     return sum(_refresh_here(session, part) for part in chain([first, second], parts))
+
+
+def _hold_policy_lock(session: Session) -> None:
+    """Share POLICY_LOCK until the transaction ends (taken once per transaction)."""
+    txn = session.get_transaction()
+    if txn is not None and session.info.get("timeline.policy_lock") is txn:
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": POLICY_LOCK})
+    session.info["timeline.policy_lock"] = txn
+
+
+def hold_policy_lock_exclusively(session: Session) -> None:
+    """For the job applying policy data: wait for every transaction writing timelines to end,
+    and keep new ones waiting until this one does."""
+    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": POLICY_LOCK})
+    session.info["timeline.policy_lock"] = session.get_transaction()
 
 
 def _refresh_here(session: Session, part: list) -> int:

@@ -224,3 +224,12 @@ async def test_a_page_of_households_is_read_in_one_statement_and_audited_in_one_
     assert sorted(mine[0]["after"]["person_ids"]) == sorted(
         m["id"] for h in households for m in h["members"])
     assert sorted(mine[0]["after"]["household_ids"]) == sorted(h["id"] for h in households)
+
+
+def test_an_audit_row_of_many_villages_is_filed_in_the_narrowest_region_holding_them():
+    from app.households.service.registry import narrowest_region
+
+    assert narrowest_region(["321283100201", "321283100201"]) == "321283100201"
+    assert narrowest_region(["321283100201", "321283100202"]) == "321283100000"
+    assert narrowest_region(["321283100201", "321283101201"]) == "321283000000"
+    assert narrowest_region(["321283100201", "321282100201"]) == "321200000000"

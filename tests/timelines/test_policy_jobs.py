@@ -5,6 +5,9 @@ it changes in one transaction (ARCHITECTURE: policy data that changes many answe
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
 
@@ -48,9 +51,10 @@ async def test_a_line_reaching_more_households_than_the_threshold_waits_for_its_
     assert jobs == [(POLICY_TASK, str(line["id"]))]
     # pending: in no answer yet, and no second version of the region meanwhile
     assert await _lines_in_force(db, ids, "2017-06-01") == {Decimal("7000.00")}
-    r = await client.post("/api/v1/policy/poverty-lines", headers=admin,
-                          json={**LINE, "effective_from": "2018-01-01"})
-    assert_problem(r, 409, "policy.line.pending")
+    for other in ({**LINE, "effective_from": "2018-01-01"},  # the same region, or the city's
+                  {**LINE, "region_code": "321200000000", "amount": "7700.00"}):
+        r = await client.post("/api/v1/policy/poverty-lines", headers=admin, json=other)
+        assert_problem(r, 409, "policy.line.pending")
     listed = (await client.get("/api/v1/policy/poverty-lines", headers=admin,
                                params={"region_code": DISTRICT})).json()["items"]
     assert [(i["id"], i["state"]) for i in listed] == [(line["id"], "pending")]
@@ -84,3 +88,31 @@ async def test_a_line_within_the_threshold_is_applied_by_the_request(app, client
     assert await _lines_in_force(db, ids, "2017-01-01") == {Decimal("7600.00")}
     async with db.sessionmaker() as s:
         assert (await s.scalar(text("SELECT count(*) FROM procrastinate_jobs"))) == 0
+
+
+async def test_a_pending_line_can_be_applied_from_the_command_line(app, client, admin, db,
+                                                                   db_url):
+    ids = [(await register_household(client, admin, V))["id"] for _ in range(2)]
+    _queued(app, 1)
+    r = await client.post("/api/v1/policy/poverty-lines", headers=admin, json=LINE)
+    line_id = r.json()["id"]
+    env = {**os.environ, "DATABASE_URL": db_url.render_as_string(hide_password=False)}
+    done = subprocess.run([sys.executable, "-m", "app.cli", "apply-pending-lines"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"applied 1 pending line(s): {line_id}" in done.stdout
+    assert await _lines_in_force(db, ids, "2017-01-01") == {Decimal("7600.00")}
+
+
+async def test_no_timeline_is_written_while_a_line_is_being_applied(client, admin, db):
+    """The job holds the policy lock exclusively: a registration meanwhile waits (and then
+    builds its timeline with the line applied), instead of writing one the job misses."""
+    await register_household(client, admin, V)  # the village and the first household
+    async with db.sessionmaker() as job:
+        await job.run_sync(store.hold_policy_lock_exclusively)
+        writing = asyncio.create_task(register_household(client, admin, V))
+        await asyncio.sleep(1.0)
+        assert not writing.done()  # waiting for the lock, inside its own transaction
+        await job.commit()
+    hh = await asyncio.wait_for(writing, timeout=30)
+    assert hh["id"]

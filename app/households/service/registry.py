@@ -51,6 +51,7 @@ from app.models.timelines import HouseholdTimeline
 from app.policy import lifecycle
 from app.policy.household_shape import check_heads
 from app.policy.income import AssessmentFacts, default_assessed_on
+from app.policy.lines import CITY_REGION_CODE
 from app.policy_lines.service import line_in_force
 
 
@@ -217,13 +218,27 @@ async def households_out(session: AsyncSession, settings: Settings, principal: P
         out[hid] = (_answer(seg, members, on), seg, rows)
     shown = [m.id for _seg, rows in found.values() for m, _p in rows]
     if principal.has("pii:read") and shown:
-        one = next(iter(found.values()))[0].household if len(found) == 1 else None
-        await record(audit or session, principal, "pii.read", "household_member",
-                     shown[0] if len(shown) == 1 else None,
+        households = [seg.household for seg, _rows in found.values()]
+        entity = (("household_member", shown[0]) if len(shown) == 1 else
+                  ("household", households[0].id) if len(households) == 1 else
+                  ("household", None))
+        await record(audit or session, principal, "pii.read", *entity,
                      after={"household_ids": list(found), "field": "id_number",
                             "person_ids": shown},
-                     region_code=one.village_code if one else principal.region_code)
+                     region_code=narrowest_region([h.village_code for h in households]))
     return out
+
+
+def narrowest_region(codes: list[str]) -> str:
+    """The smallest region holding every one of these villages: the village, its town (乡镇),
+    its 市(區) or the city. An audit row is filed there, so the officers of that region see it."""
+    if len(set(codes)) == 1:
+        return codes[0]
+    for kept in (9, 6):  # the town's code, then the 市(區)'s
+        heads = {c[:kept] for c in codes}
+        if len(heads) == 1:
+            return heads.pop().ljust(12, "0")
+    return CITY_REGION_CODE
 
 
 async def get_household(session: AsyncSession, settings: Settings, principal: Principal,
