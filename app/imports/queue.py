@@ -51,12 +51,11 @@ async def defer_policy(session: AsyncSession, line_id: int) -> int:
 async def apply_policy_line(db: Database, line_id: int) -> str:
     """Apply a pending line in one transaction: the line and every answer it changes commit
     together (app.policy_lines.service.apply_line); answers its state before."""
+    from app import timelines
     from app.policy_lines.service import apply_line
-    from app.timelines import store
 
+    timelines.install()  # the commit rewrites the timelines (whichever process runs this)
     async with db.sessionmaker() as session:
-        # no timeline written meanwhile: none overlaps this rewrite, none misses the line
-        await session.run_sync(store.hold_policy_lock_exclusively)
         before = await apply_line(session, line_id)
         await session.commit()
     return before

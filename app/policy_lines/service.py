@@ -67,6 +67,8 @@ async def create_line(session: AsyncSession, settings: Settings, principal: Prin
     if not decision.ok:
         raise refusal_error(decision)
     reached = await _households_reached(session, new.region_code)
+    if reached <= settings.policy_inline_households:
+        await hold_policy_lock(session)  # applied here: its rewrite at commit, as a job's
     now = await session.scalar(select(func.now()))
     row = PovertyLine(region_code=new.region_code, effective_from=new.effective_from,
                       amount=new.amount, created_by=principal.actor,
@@ -92,6 +94,16 @@ def state_of(row: PovertyLine) -> str:
 
 
 CREATE_LOCK = 7_715_012  # new lines are set one at a time (the pending check below holds)
+# Held exclusively while a line is applied (in the request, or by its job); every transaction
+# that writes timelines holds it shared (app.timelines.store), so none overlaps the rewrite and
+# no household registered meanwhile misses the line.
+POLICY_LOCK = 7_715_011
+
+
+async def hold_policy_lock(session: AsyncSession) -> None:
+    """Wait for every transaction writing timelines to end; keep new ones waiting until this
+    transaction ends."""
+    await session.execute(select(func.pg_advisory_xact_lock(POLICY_LOCK)))
 
 
 async def _refuse_while_pending(session: AsyncSession) -> None:
@@ -125,6 +137,7 @@ async def apply_line(session: AsyncSession, line_id: int) -> str:
     """The job of a pending line: mark it applied, so that the commit rewrites the timelines of
     every household it reaches in the same transaction (app.timelines); answers the line's
     state before ("pending", or "applied" when run again)."""
+    await hold_policy_lock(session)
     row = await session.get(PovertyLine, line_id, with_for_update=True)
     if row is None:
         return "gone"

@@ -35,13 +35,10 @@ from app.policy.history import (
 )
 from app.policy.lines import CITY_REGION_CODE, LineVersion, district_code_of
 from app.policy.timeline import Timeline, build
+from app.policy_lines.service import POLICY_LOCK
 from app.timelines import builders
 
 CHUNK = 1000
-# Policy data applied to many households at once (a pending poverty line's job) holds it
-# exclusively; every transaction that writes timelines holds it shared (`_hold_policy_lock`), so
-# the job neither overlaps a write nor misses a household registered meanwhile.
-POLICY_LOCK = 7_715_011
 
 _Q = {
     "households": "SELECT id, village_code FROM household WHERE id = ANY(:ids) ORDER BY id",
@@ -220,19 +217,13 @@ def refresh_parts(session: Session, parts: Iterable[list], processes: int | None
 
 
 def _hold_policy_lock(session: Session) -> None:
-    """Share POLICY_LOCK until the transaction ends (taken once per transaction)."""
+    """Share the policy lock until the transaction ends (taken once per transaction): a line
+    being applied (`app.policy_lines.service.POLICY_LOCK`) holds it exclusively."""
     txn = session.get_transaction()
     if txn is not None and session.info.get("timeline.policy_lock") is txn:
         return
     session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": POLICY_LOCK})
     session.info["timeline.policy_lock"] = txn
-
-
-def hold_policy_lock_exclusively(session: Session) -> None:
-    """For the job applying policy data: wait for every transaction writing timelines to end,
-    and keep new ones waiting until this one does."""
-    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": POLICY_LOCK})
-    session.info["timeline.policy_lock"] = session.get_transaction()
 
 
 def _refresh_here(session: Session, part: list) -> int:

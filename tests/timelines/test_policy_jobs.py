@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import text
 
 from app.imports.queue import POLICY_TASK, apply_policy_line, run_worker
+from app.policy_lines.service import hold_policy_lock
 from app.timelines import store
 from tests.conftest import assert_problem
 from tests.households.factories import register_household
@@ -109,7 +110,7 @@ async def test_no_timeline_is_written_while_a_line_is_being_applied(client, admi
     builds its timeline with the line applied), instead of writing one the job misses."""
     await register_household(client, admin, V)  # the village and the first household
     async with db.sessionmaker() as job:
-        await job.run_sync(store.hold_policy_lock_exclusively)
+        await hold_policy_lock(job)
         writing = asyncio.create_task(register_household(client, admin, V))
         await asyncio.sleep(1.0)
         assert not writing.done()  # waiting for the lock, inside its own transaction
