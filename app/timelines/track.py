@@ -131,7 +131,13 @@ def _settle(session: Session) -> int:
         ids = _resolve(session)
         if not ids:
             return done
-        done += store.refresh(session, ids)
+        try:
+            done += store.refresh(session, ids)
+        except BaseException:
+            # Still owed: should the caller go on and commit, the commit rewrites them again
+            # (and fails again) rather than keep facts whose timelines are stale or deleted.
+            mark(session, ids)
+            raise
     raise RuntimeError("timelines did not settle")
 
 

@@ -52,3 +52,27 @@ def test_a_rules_error_in_a_builder_process_arrives_as_the_rules_error():
         pool.submit(store.rows_of, [_history("tireless")]).result()
     assert caught.value.code == "policy.labour_capacity.unknown"
     assert caught.value.rule == "R4"
+
+
+async def test_a_failed_rewrite_leaves_its_households_owed(client, admin, db, monkeypatch):
+    """Should a caller catch a builder's error and commit, the commit rewrites the households
+    again instead of keeping their timelines stale (or deleted)."""
+    from uuid import UUID
+
+    from app.timelines import track
+
+    hh = await register_household(client, admin, V)
+    calls = []
+
+    def failing(session, ids, *args, **kwargs):
+        calls.append(set(ids))
+        raise PolicyError("policy.test.failure", "a builder failed")
+
+    async with db.sessionmaker() as s:
+        track.mark(s.sync_session, [UUID(hh["id"])])
+        monkeypatch.setattr(store, "refresh", failing)
+        with pytest.raises(PolicyError):
+            await s.run_sync(track.settle)
+        with pytest.raises(PolicyError):
+            await s.commit()  # settles again: the household is still owed its timeline
+        assert calls == [{UUID(hh["id"])}, {UUID(hh["id"])}]
