@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, false, true
 
 from app.auth.principal import Principal
 from app.errors import NotFound
+from app.policy.lines import CITY_REGION_CODE
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +44,16 @@ def district_of(code: str) -> str:
 
 def town_of(code: str) -> str:
     return code[:9] + "000"
+
+
+def common_region(codes: list[str]) -> str:
+    """The smallest region holding every one of these villages: the village, its town, its
+    市(區) or the city."""
+    for level in (lambda c: c, town_of, district_of):
+        found = {level(c) for c in codes}
+        if len(found) == 1:
+            return found.pop()
+    return CITY_REGION_CODE
 
 
 def principal_prefix(principal: Principal) -> str | None:

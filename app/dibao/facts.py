@@ -4,35 +4,19 @@ for the whole batch, never one per case."""
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.dibao import DibaoCase, DibaoCaseStep, DibaoStandard
 from app.models.households import HouseholdAssessment, HouseholdMember
+from app.policy.dibao_periods import Facts, Membership
 from app.policy.income import AssessmentFacts
 
-
-@dataclass(frozen=True, slots=True)
-class Membership:
-    member_id: uuid.UUID
-    joined_on: date
-    left_on: date | None
-
-
-@dataclass(slots=True)
-class Facts:
-    """Everything the amounts of some cases rest on, keyed by district and household."""
-
-    standards: dict[str, list[DibaoStandard]] = field(default_factory=dict)
-    assessments: dict[uuid.UUID, list[AssessmentFacts]] = field(default_factory=dict)
-    members: dict[uuid.UUID, list[Membership]] = field(default_factory=dict)
-    steps: dict[uuid.UUID, list[DibaoCaseStep]] = field(default_factory=dict)
+__all__ = ["Facts", "Membership", "assessment_facts", "district_of", "load_facts",
+           "load_standards"]
 
 
 def district_of(code: str) -> str:

@@ -33,6 +33,10 @@ class PovertyLine(Base):
     # households is applied by a job of the worker, and until then it is pending, in no answer.
     applied_at: Mapped[datetime | None]
 
+    @property
+    def state(self) -> str:
+        return "applied" if self.applied_at is not None else "pending"
+
 
 class RetentionRule(Base):
     """R7: the retention length after exit, in months, in force from `effective_from`.

@@ -28,7 +28,7 @@ Choices where the text is silent (POLICY.md D2, D4, D7):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -44,13 +44,30 @@ from app.policy.dibao import (
 )
 from app.policy.dibao import period_on as period_on
 from app.policy.dibao_case import suspended_months
-from app.policy.income import assessment_in_force
+from app.policy.income import AssessmentFacts, assessment_in_force
 from app.policy.lifecycle import is_member_on
 from app.policy.lines import district_code_of as district_of
 from app.policy.reasons import Decision, day
 
 Case = Any  # a DibaoCase row or a plain grant of a household history: read by attribute only
-Facts = Any  # app.dibao.facts.Facts or the same shape
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    member_id: object
+    joined_on: date
+    left_on: date | None
+
+
+@dataclass(slots=True)
+class Facts:
+    """Everything the amounts of some cases rest on, keyed by district and household; steps
+    are anything with `action` and `on` (stored rows or plain ones)."""
+
+    standards: dict[str, list] = field(default_factory=dict)
+    assessments: dict[object, list[AssessmentFacts]] = field(default_factory=dict)
+    members: dict[object, list[Membership]] = field(default_factory=dict)
+    steps: dict[object, list] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

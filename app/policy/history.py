@@ -289,24 +289,9 @@ class _Case:
 
 
 @dataclass(frozen=True, slots=True)
-class _Membership:
-    member_id: object
-    joined_on: date
-    left_on: date | None
-
-
-@dataclass(frozen=True, slots=True)
 class _Step:
     action: str
     on: date
-
-
-@dataclass(slots=True)
-class _CaseFacts:
-    standards: dict
-    assessments: dict
-    members: dict
-    steps: dict
 
 
 def grant_periods(rec: Record) -> dict:
@@ -316,9 +301,10 @@ def grant_periods(rec: Record) -> dict:
     if not rec.grants:
         return {}
     hid = rec.household.id
-    facts = _CaseFacts(
-        standards={}, assessments={hid: assessment_facts(rec)},
-        members={hid: [_Membership(m.id, m.joined_on, m.left_on) for m in rec.members]},
+    facts = dibao_periods.Facts(
+        assessments={hid: assessment_facts(rec)},
+        members={hid: [dibao_periods.Membership(m.id, m.joined_on, m.left_on)
+                       for m in rec.members]},
         steps={g.case_id: [_Step(a, on) for a, on in g.steps] for g in rec.grants})
     for s in rec.standards:
         facts.standards.setdefault(s.region_code, []).append(s)

@@ -277,12 +277,11 @@ def _person_answers(h: HouseholdHistory, m, on: date, mf, items: list, grant,
                 "dibao_covered": False, "dibao_detail": None, "dibao_case_id": None,
                 "dibao_amount": None, "entitlements": ()}
     age_text = _age_text(m.birth_date, on)
-    covered = mf.dibao_covered and grant is not None
     return {
         "is_member": True, "attributes": _attributes(h, m.id, on),
         "dibao_covered": mf.dibao_covered, "dibao_detail": mf.dibao_detail,
-        "dibao_case_id": grant.case_id if covered else None,
-        "dibao_amount": _grant_amount(grant, periods, on) if covered else None,
+        "dibao_case_id": grant.case_id if grant is not None else None,
+        "dibao_amount": _grant_amount(grant, periods, on) if grant is not None else None,
         "entitlements": tuple(_item(e, age_text, kept) for e in items),
     }
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from app.kit.schemas import Day, In, Out
 
@@ -33,15 +33,6 @@ class PovertyLineOut(LineOut):
     state: Literal["applied", "pending"] = Field(
         description="pending: being applied by the worker, in no answer yet")
     applied_at: datetime | None = Field(description="when its answers took effect")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _state(cls, row):
-        if isinstance(row, dict):
-            return row
-        return {k: getattr(row, k) for k in ("id", "region_code", "effective_from", "amount",
-                                             "created_by", "created_at", "applied_at")} | {
-            "state": "applied" if row.applied_at is not None else "pending"}
 
 
 class RetentionRuleIn(In):

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.auth.scoping import ensure_in_region, region_filter
+from app.auth.scoping import ensure_in_region, region_filter, region_prefix
 from app.config import Settings
 from app.errors import Conflict, Unprocessable, refusal_error
 from app.events.service import emit
@@ -67,17 +67,17 @@ async def create_line(session: AsyncSession, settings: Settings, principal: Prin
     if not decision.ok:
         raise refusal_error(decision)
     reached = await _households_reached(session, new.region_code)
-    if reached <= settings.policy_inline_households:
+    here = reached <= settings.policy_inline_households
+    if here:
         await hold_policy_lock(session)  # applied here: its rewrite at commit, as a job's
-    now = await session.scalar(select(func.now()))
     row = PovertyLine(region_code=new.region_code, effective_from=new.effective_from,
                       amount=new.amount, created_by=principal.actor,
-                      applied_at=now if reached <= settings.policy_inline_households else None)
+                      applied_at=await session.scalar(select(func.now())) if here else None)
     session.add(row)
     await session.flush()
     after = {"region_code": row.region_code, "effective_from": row.effective_from,
              "amount": row.amount, "reasons": [r.as_dict() for r in decision.reasons],
-             "state": state_of(row), "households": reached}
+             "state": row.state, "households": reached}
     await record(session, principal, "policy.poverty_line.create", "poverty_line", row.id,
                  after=after, region_code=row.region_code)
     await emit(session, "policy.poverty_line.created", "poverty_line", row.id, row.region_code,
@@ -87,10 +87,6 @@ async def create_line(session: AsyncSession, settings: Settings, principal: Prin
 
         await defer_policy(session, row.id)
     return row
-
-
-def state_of(row: PovertyLine) -> str:
-    return "applied" if row.applied_at is not None else "pending"
 
 
 CREATE_LOCK = 7_715_012  # new lines are set one at a time (the pending check below holds)
@@ -128,9 +124,8 @@ async def pending_lines(session: AsyncSession) -> list[int]:
 async def _households_reached(session: AsyncSession, region_code: str) -> int:
     """(二) the households whose answers a line of this region can change: every one for the
     city's, those of the 市(區) for a district's."""
-    prefix = "" if region_code == CITY_REGION_CODE else region_code[:6]
-    return int(await session.scalar(select(func.count()).select_from(Household)
-                                    .where(Household.village_code.like(prefix + "%"))) or 0)
+    return int(await session.scalar(select(func.count()).select_from(Household).where(
+        Household.village_code.like(region_prefix(region_code) + "%"))) or 0)
 
 
 async def apply_line(session: AsyncSession, line_id: int) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy import TextClause, event, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import find_tables
 
+from app.auth.scoping import region_prefix
 from app.models.dibao import DibaoCase, DibaoCaseStep, DibaoStandard
 from app.models.households import (
     Household,
@@ -32,7 +33,6 @@ from app.models.households import (
     MemberAttributeVersion,
 )
 from app.models.policy_lines import PovertyLine
-from app.policy.lines import CITY_REGION_CODE
 from app.timelines import store
 
 _KEYS = ("timeline.households", "timeline.members", "timeline.cases", "timeline.regions",
@@ -81,8 +81,7 @@ def _resolve(session: Session) -> set:
         households.update(r[0] for r in session.execute(text(
             "SELECT household_id FROM dibao_case WHERE id = ANY(:ids)"), {"ids": list(cases)}))
     for code in regions:  # (二) a line of the city reaches every household, a 市(區) line its own
-        households.update(store.households_under(
-            session, None if code == CITY_REGION_CODE else code[:6]))
+        households.update(store.households_under(session, region_prefix(code)))
     if standards:  # (D1, D7) the grants of the 市(區) whose standard changed
         households.update(r[0] for r in session.execute(text(
             "SELECT DISTINCT household_id FROM dibao_case WHERE start_month IS NOT NULL "

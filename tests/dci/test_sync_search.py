@@ -227,9 +227,9 @@ async def test_a_page_of_households_is_read_in_one_statement_and_audited_in_one_
 
 
 def test_an_audit_row_of_many_villages_is_filed_in_the_narrowest_region_holding_them():
-    from app.households.service.registry import narrowest_region
+    from app.auth.scoping import common_region
 
-    assert narrowest_region(["321283100201", "321283100201"]) == "321283100201"
-    assert narrowest_region(["321283100201", "321283100202"]) == "321283100000"
-    assert narrowest_region(["321283100201", "321283101201"]) == "321283000000"
-    assert narrowest_region(["321283100201", "321282100201"]) == "321200000000"
+    assert common_region(["321283100201", "321283100201"]) == "321283100201"
+    assert common_region(["321283100201", "321283100202"]) == "321283100000"
+    assert common_region(["321283100201", "321283101201"]) == "321283000000"
+    assert common_region(["321283100201", "321282100201"]) == "321200000000"

@@ -94,7 +94,9 @@ async def member_segments(session: AsyncSession, household_id: uuid.UUID, on: da
     return list((await session.execute(stmt)).all())
 
 
-def _with_members(one_member: bool):
+def _with_members(households, one_member: bool = False):
+    """Households (`households`: the condition on Household.id) with their answers and
+    assessment on the bound date, and their members (record order) with their segments."""
     t, p, m = HouseholdTimeline, PersonTimeline, HouseholdMember
     on = bindparam("on", type_=Date())
     members_of = m.household_id == Household.id
@@ -105,13 +107,15 @@ def _with_members(one_member: bool):
             .outerjoin(HouseholdAssessment, HouseholdAssessment.id == t.assessment_id)
             .outerjoin(m, members_of)
             .outerjoin(p, and_(p.person_id == m.id, p.valid.contains(on)))
-            .where(Household.id == bindparam("household_id"))
-            .order_by(m.joined_on, m.relation, m.id))
+            .where(households)
+            .order_by(Household.id, m.joined_on, m.relation, m.id))
 
 
-# Built once: the statement of every household read (its construction and cache key cost a
+# Built once: the statements of every household read (their construction and cache key cost a
 # request about a tenth of its time when built each time).
-_WITH_MEMBERS = {False: _with_members(False), True: _with_members(True)}
+_ONE = Household.id == bindparam("household_id")
+_WITH_MEMBERS = {False: _with_members(_ONE), True: _with_members(_ONE, one_member=True)}
+_MANY_WITH_MEMBERS = _with_members(Household.id.in_(bindparam("household_ids", expanding=True)))
 
 
 async def household_with_members(session: AsyncSession, principal: Principal,
@@ -135,15 +139,8 @@ async def households_with_members(session: AsyncSession, principal: Principal,
     """`household_with_members` for many households in one statement: household id → (Segment,
     [(member, segment)]), leaving out those the caller may not see (as a single read answers
     them 404)."""
-    t, p, m = HouseholdTimeline, PersonTimeline, HouseholdMember
-    rows = (await session.execute(
-        select(Household, t, HouseholdAssessment, m, p)
-        .outerjoin(t, and_(t.household_id == Household.id, t.valid.contains(on)))
-        .outerjoin(HouseholdAssessment, HouseholdAssessment.id == t.assessment_id)
-        .outerjoin(m, m.household_id == Household.id)
-        .outerjoin(p, and_(p.person_id == m.id, p.valid.contains(on)))
-        .where(Household.id.in_(list(household_ids)))
-        .order_by(Household.id, m.joined_on, m.relation, m.id))).all()
+    rows = (await session.execute(_MANY_WITH_MEMBERS, {
+        "household_ids": list(household_ids), "on": on})).all()
     out: dict = {}
     for r in rows:
         hid = r[0].id

@@ -13,6 +13,7 @@ from app import pii
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.auth.scoping import (
+    common_region,
     ensure_household_visible,
     household_filter,
     in_region,
@@ -51,7 +52,6 @@ from app.models.timelines import HouseholdTimeline
 from app.policy import lifecycle
 from app.policy.household_shape import check_heads
 from app.policy.income import AssessmentFacts, default_assessed_on
-from app.policy.lines import CITY_REGION_CODE
 from app.policy_lines.service import line_in_force
 
 
@@ -225,20 +225,9 @@ async def households_out(session: AsyncSession, settings: Settings, principal: P
         await record(audit or session, principal, "pii.read", *entity,
                      after={"household_ids": list(found), "field": "id_number",
                             "person_ids": shown},
-                     region_code=narrowest_region([h.village_code for h in households]))
+                     # filed where the officers of every village shown see it
+                     region_code=common_region([h.village_code for h in households]))
     return out
-
-
-def narrowest_region(codes: list[str]) -> str:
-    """The smallest region holding every one of these villages: the village, its town (乡镇),
-    its 市(區) or the city. An audit row is filed there, so the officers of that region see it."""
-    if len(set(codes)) == 1:
-        return codes[0]
-    for kept in (9, 6):  # the town's code, then the 市(區)'s
-        heads = {c[:kept] for c in codes}
-        if len(heads) == 1:
-            return heads.pop().ljust(12, "0")
-    return CITY_REGION_CODE
 
 
 async def get_household(session: AsyncSession, settings: Settings, principal: Principal,
